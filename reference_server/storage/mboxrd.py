@@ -1,0 +1,73 @@
+"""The mboxrd file format, and the wire form POP3 hands out.
+
+A message is kept in the mbox as one *record*::
+
+    From <envelope-sender> <asctime>\\n
+    <the message, LF line endings, every line matching ^>*From  given one more '>'>
+    \\n                                  (the blank separator line)
+
+Wire form is the message as delivered with every line ending CRLF. Delivery normalises
+bare CR and bare LF to CRLF and ends the message with CRLF, so wire form and the file
+body convert exactly: unquoting a record gives back the delivered bytes, and the wire
+size (what STAT, LIST and RETR agree on) is ``len(body) + body.count(b"\\n")``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_QUOTE = re.compile(rb"^(>*From )", re.MULTILINE)
+_UNQUOTE = re.compile(rb"^>(>*From )", re.MULTILINE)
+# A record starts at the top of the file or right after the blank separator line.
+_SEPARATOR = re.compile(rb"(?:\A|(?<=\n\n))From ")
+
+
+def normalize_crlf(message: bytes) -> bytes:
+    """Every line ends in CRLF, including the last one (an empty message stays empty)."""
+    out = _LINE_END.sub(b"\r\n", message)
+    if out and not out.endswith(b"\r\n"):
+        out += b"\r\n"
+    return out
+
+
+def wire_size(wire: bytes) -> int:
+    return len(wire)
+
+
+def from_line(envelope_from: str, when: float | None = None) -> bytes:
+    sender = envelope_from.strip() or "MAILER-DAEMON"
+    sender = re.sub(r"\s", "_", sender)
+    stamp = time.asctime(time.gmtime(time.time() if when is None else when))
+    return f"From {sender} {stamp}\n".encode("utf-8", "surrogateescape")
+
+
+def encode_record(wire: bytes, envelope_from: str = "") -> bytes:
+    """Wire form (normalised CRLF) -> one mboxrd record, separator included."""
+    body = wire.replace(b"\r\n", b"\n")
+    return from_line(envelope_from) + _QUOTE.sub(rb">\1", body) + b"\n"
+
+
+def decode_record(record: bytes) -> bytes:
+    """One mboxrd record -> wire form."""
+    nl = record.find(b"\n")
+    body = b"" if nl < 0 else record[nl + 1 :]
+    if body.endswith(b"\n"):
+        body = body[:-1]  # the separator line
+    body = _UNQUOTE.sub(rb"\1", body)
+    return body.replace(b"\n", b"\r\n")
+
+
+def record_wire_size(record: bytes) -> int:
+    return len(decode_record(record))
+
+
+def split_records(data: bytes) -> Iterator[tuple[int, int]]:
+    """(offset, length) of every record in a whole mbox file."""
+    # Bytes before the first "From " line are not a message; a rewrite drops them.
+    starts = [m.start() for m in _SEPARATOR.finditer(data)]
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(data)
+        yield start, end - start
