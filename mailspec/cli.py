@@ -1,0 +1,33 @@
+"""The ``mailspec`` command: pytest with the installed suites and the plugin.
+
+    mailspec [pytest options]                 run the suites (default target: reference)
+    mailspec --target host:port -n 2          any pytest option works
+    mailspec serve [server options]           run the reference server standalone
+    mailspec servers install cyrus            prepare a private copy of a third-party server
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["serve"]:
+        from .reference_server.__main__ import main as serve
+
+        return int(serve(args[1:]) or 0)
+    if args[:1] == ["servers"]:
+        from .servers_cli import main as servers
+
+        return int(servers(args[1:]) or 0)
+    # Select the installed suites unless the user named tests or paths.
+    if not any(not arg.startswith("-") for arg in args):
+        args = [*args, "--pyargs", "mailspec.suites"]
+    return int(pytest.main(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
