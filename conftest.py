@@ -9,4 +9,6 @@ import importlib.util
 import pytest
 
 if importlib.util.find_spec("mailspec.fixtures") is None:
-    raise pytest.UsageError("mailspec is not installed: run `pip install -e .` in this folder first")
+    raise pytest.UsageError(
+        "mailspec is not installed: run `pip install -e .` in this folder first"
+    )

@@ -1,13 +1,14 @@
 """The ``mailspec`` command: pytest with the installed suites and the plugin.
 
-    mailspec [pytest options]                 run the suites (default target: reference)
-    mailspec --target host:port -n 2          any pytest option works
-    mailspec serve [server options]           run the reference server standalone
-    mailspec servers install cyrus            prepare a private copy of a third-party server
+mailspec [pytest options]                 run the suites (default target: reference)
+mailspec --target host:port -n 2          any pytest option works
+mailspec serve [server options]           run the reference server standalone
+mailspec servers install cyrus            prepare a private copy of a third-party server
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
@@ -23,10 +24,20 @@ def main(argv: list[str] | None = None) -> int:
         from .servers_cli import main as servers
 
         return int(servers(args[1:]) or 0)
-    # Select the installed suites unless the user named tests or paths.
-    if not any(not arg.startswith("-") for arg in args):
+    # Run the installed suites unless the user named tests (a path, a node id, or a
+    # dotted module with --pyargs) themselves.
+    if not any(_names_tests(arg) for arg in args):
         args = [*args, "--pyargs", "mailspec.suites"]
     return int(pytest.main(args))
+
+
+def _names_tests(arg: str) -> bool:
+    return (
+        "::" in arg
+        or arg.endswith(".py")
+        or arg.startswith("mailspec.suites")
+        or os.path.isdir(arg)
+    )
 
 
 if __name__ == "__main__":
