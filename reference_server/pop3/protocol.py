@@ -160,7 +160,9 @@ class Pop3Session:
         self.config = config or SessionConfig()
         self.state = State.AUTHORIZATION
         # RFC 1939 §7 APOP: the greeting's timestamp, unique per session.
-        self.timestamp = f"<{os.getpid()}.{next(_counter)}.{int(time.time())}@{self.config.hostname}>"
+        self.timestamp = (
+            f"<{os.getpid()}.{next(_counter)}.{int(time.time())}@{self.config.hostname}>"
+        )
         self.user: str | None = None
         self.utf8 = False
         self.maildrop: Maildrop | None = None

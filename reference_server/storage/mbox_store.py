@@ -123,8 +123,10 @@ class _Index:
             ino=int(data["ino"]),
             mtime_ns=int(data["mtime_ns"]),
             pending=None if data["pending"] is None else int(data["pending"]),
-            entries=[_Entry(*(int(v) if i != 3 else str(v) for i, v in enumerate(m)))
-                     for m in data["messages"]],
+            entries=[
+                _Entry(*(int(v) if i != 3 else str(v) for i, v in enumerate(m)))
+                for m in data["messages"]
+            ],
         )
 
     def uidl(self, entry: _Entry) -> str:
@@ -211,9 +213,7 @@ class Mailbox:
             else:
                 uid = index.next_uid
                 index.next_uid += 1
-            index.entries.append(
-                _Entry(offset, length, uid, sha1, mboxrd.record_wire_size(record))
-            )
+            index.entries.append(_Entry(offset, length, uid, sha1, mboxrd.record_wire_size(record)))
         self._stamp(index, fd)
         return index
 
@@ -244,8 +244,11 @@ class Mailbox:
                     view = view[n:]
                 os.fsync(fd)
                 entry = _Entry(
-                    start, len(record), index.next_uid,
-                    hashlib.sha1(record).hexdigest(), len(wire),
+                    start,
+                    len(record),
+                    index.next_uid,
+                    hashlib.sha1(record).hexdigest(),
+                    len(wire),
                 )
                 index.next_uid += 1
                 index.entries.append(entry)

@@ -1,0 +1,170 @@
+"""``python -m mailspec.reference_server``: run the reference server standalone.
+
+``main(argv, session_factory=...)`` is also the hook for deliberately broken variants:
+a launcher script subclasses ``Pop3Session``, overrides one ``cmd_*`` method and calls
+``main(sys.argv[2:], session_factory=BrokenSession)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .delivery import DeliveryHandler, smtp_factory
+from .pop3.transport import Pop3Server, SessionFactory, TransportConfig
+from .storage import MboxStore
+from .tls import auto_certificate, server_context
+from .users import UserDb, UsersFileError
+
+log = logging.getLogger("mailspec.reference_server")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m mailspec.reference_server",
+        description="The mailspec reference POP3 server with SMTP/LMTP delivery. "
+        "A port of 0 picks a free port; a listener whose port is not given is off "
+        "(except --pop3-port 1110 and --smtp-port 2525).",
+    )
+    p.add_argument("--data", required=True, type=Path, help="storage folder (created)")
+    p.add_argument("--users", required=True, type=Path, help="file of user:password lines")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--hostname", default="localhost", help="name used in greetings/headers")
+    p.add_argument("--pop3-port", type=int, default=1110)
+    p.add_argument("--pop3s-port", type=int, default=None, help="implicit TLS (needs TLS)")
+    p.add_argument("--smtp-port", type=int, default=2525)
+    p.add_argument("--lmtp-port", type=int, default=None)
+    p.add_argument("--tls-cert", type=Path)
+    p.add_argument("--tls-key", type=Path)
+    p.add_argument("--tls-auto", action="store_true", help="make a CA + cert with trustme")
+    p.add_argument("--ready-file", type=Path, help="JSON with the ports, once listening")
+    p.add_argument("--idle-timeout", type=float, default=600.0, help="autologout seconds")
+    p.add_argument("--write-timeout", type=float, default=30.0)
+    p.add_argument("--lock-timeout", type=float, default=10.0)
+    p.add_argument(
+        "--no-trace-headers",
+        action="store_true",
+        help="do not add Return-Path:/Received: at delivery",
+    )
+    p.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+    )
+    return p
+
+
+def _port(server: asyncio.Server | None) -> int | None:
+    if server is None:
+        return None
+    return int(server.sockets[0].getsockname()[1])
+
+
+def _write_ready(path: Path, content: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(content))
+    os.replace(tmp, path)
+
+
+async def serve(args: argparse.Namespace, session_factory: SessionFactory | None) -> None:
+    data: Path = args.data
+    data.mkdir(parents=True, exist_ok=True)
+    users = UserDb.load(args.users)
+    store = MboxStore(data, lock_timeout=args.lock_timeout)
+    ssl_context = None
+    ca_file: Path | None = None
+    if args.tls_auto:
+        cert, key, ca_file = auto_certificate(data)
+        ssl_context = server_context(cert, key)
+    elif args.tls_cert or args.tls_key:
+        if not (args.tls_cert and args.tls_key):
+            raise SystemExit("--tls-cert and --tls-key go together")
+        ssl_context = server_context(args.tls_cert, args.tls_key)
+    if args.pop3s_port is not None and ssl_context is None:
+        raise SystemExit("--pop3s-port needs --tls-auto or --tls-cert/--tls-key")
+
+    pop3 = Pop3Server(
+        store,
+        users,
+        session_factory=session_factory,
+        ssl_context=ssl_context,
+        config=TransportConfig(
+            idle_timeout=args.idle_timeout,
+            write_timeout=args.write_timeout,
+            hostname=args.hostname,
+        ),
+    )
+    handler = DeliveryHandler(
+        store, users, hostname=args.hostname, trace_headers=not args.no_trace_headers
+    )
+    loop = asyncio.get_running_loop()
+    servers: dict[str, asyncio.Server | None] = {
+        "pop3": None,
+        "pop3s": None,
+        "smtp": None,
+        "lmtp": None,
+    }
+    if args.pop3_port is not None:
+        servers["pop3"] = await pop3.start(args.host, args.pop3_port)
+    if args.pop3s_port is not None:
+        servers["pop3s"] = await pop3.start(args.host, args.pop3s_port, implicit_tls=True)
+    if args.smtp_port is not None:
+        servers["smtp"] = await loop.create_server(
+            smtp_factory(handler, lmtp=False, hostname=args.hostname), args.host, args.smtp_port
+        )
+    if args.lmtp_port is not None:
+        servers["lmtp"] = await loop.create_server(
+            smtp_factory(handler, lmtp=True, hostname=args.hostname), args.host, args.lmtp_port
+        )
+
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    ports = {name: _port(server) for name, server in servers.items()}
+    log.info("listening on %s: %s", args.host, ports)
+    if args.ready_file:
+        _write_ready(
+            args.ready_file,
+            {"pid": os.getpid(), **ports, "ca_file": str(ca_file) if ca_file else None},
+        )
+    await stop.wait()
+    log.info("shutting down")
+    for server in servers.values():
+        if server is not None:
+            server.close()
+    await pop3.close_connections()
+    for server in servers.values():
+        if server is not None:
+            server.close_clients() if hasattr(server, "close_clients") else None
+            try:
+                await asyncio.wait_for(server.wait_closed(), 2)
+            except TimeoutError:
+                pass
+
+
+def main(
+    argv: Sequence[str] | None = None, *, session_factory: SessionFactory | None = None
+) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level,
+        stream=sys.stderr,
+        format=f"%(asctime)s {socket.gethostname()} %(name)s[{os.getpid()}] "
+        "%(levelname)s %(message)s",
+    )
+    try:
+        asyncio.run(serve(args, session_factory))
+    except UsersFileError as exc:
+        log.error("%s", exc)
+        return 2
+    except OSError as exc:
+        log.error("cannot start: %s", exc)
+        return 1
+    return 0
