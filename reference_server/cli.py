@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -142,11 +143,8 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
     await pop3.close_connections()
     for server in servers.values():
         if server is not None:
-            server.close_clients() if hasattr(server, "close_clients") else None
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(server.wait_closed(), 2)
-            except TimeoutError:
-                pass
 
 
 def main(

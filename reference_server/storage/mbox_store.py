@@ -234,7 +234,8 @@ class Mailbox:
                 self._write_index(index)
                 os.lseek(fd, start, os.SEEK_SET)
                 half = len(record) // 2
-                os.write(fd, record[:half]) if half else None
+                if half:
+                    os.write(fd, record[:half])
                 if os.environ.get("MAILSPEC_REF_CRASHPOINT_DIR"):
                     os.fsync(fd)
                     _crashpoint("append-mid")
