@@ -65,6 +65,12 @@ def _crashpoint(name: str) -> None:
         time.sleep(float(os.environ.get("MAILSPEC_REF_CRASHPOINT_SLEEP", "30")))
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -234,15 +240,11 @@ class Mailbox:
                 self._write_index(index)
                 os.lseek(fd, start, os.SEEK_SET)
                 half = len(record) // 2
-                if half:
-                    os.write(fd, record[:half])
+                _write_all(fd, record[:half])
                 if os.environ.get("MAILSPEC_REF_CRASHPOINT_DIR"):
                     os.fsync(fd)
                     _crashpoint("append-mid")
-                view = memoryview(record)[half:]
-                while view:
-                    n = os.write(fd, view)
-                    view = view[n:]
+                _write_all(fd, record[half:])
                 os.fsync(fd)
                 entry = _Entry(
                     start,
