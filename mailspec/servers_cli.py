@@ -1,0 +1,175 @@
+"""``mailspec servers``: unpack third-party servers that cannot be installed normally.
+
+Cyrus and Courier conflict with Dovecot's Debian packages, so they are not installed:
+``mailspec servers install cyrus`` downloads their packages (``apt-get download``),
+plus the libraries they need that this machine lacks, and unpacks them with
+``dpkg -x`` into ``$MAILSPEC_CACHE/servers/NAME`` (default
+``~/.cache/mailspec/servers/NAME``), where the providers run them from.
+
+    mailspec servers install cyrus|courier [--force]
+    mailspec servers status
+    python -m mailspec.servers_cli install cyrus
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from mailspec.fixtures.providers.unpacked import MARKER, PACKAGES, server_root
+
+# Local-process servers installed the ordinary way, for `status` and the hints.
+APT_INSTALLED = {
+    "dovecot": "apt-get install dovecot-imapd dovecot-pop3d dovecot-lmtpd",
+    "mailutils": "apt-get install mailutils-imap4d mailutils-pop3d",
+}
+# A simulated install lists "Inst NAME (VERSION ...)" for packages not installed yet;
+# "Inst NAME [OLD] (NEW ...)" is an upgrade of one that is, which we do not need.
+NEW_PACKAGE = re.compile(r"^Inst (\S+) \(")
+
+
+class InstallError(Exception):
+    pass
+
+
+def run(argv: Sequence[str], cwd: Path | None = None) -> str:
+    result = subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise InstallError(
+            f"{' '.join(argv)} failed ({result.returncode}):\n{result.stderr.strip()}"
+        )
+    return result.stdout
+
+
+def is_installed(package: str) -> bool:
+    result = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.returncode == 0 and "install ok installed" in result.stdout
+
+
+def missing_dependencies(packages: Sequence[str]) -> list[str]:
+    """Libraries the packages need that are not installed here.
+
+    ``apt-get install --simulate`` resolves the dependencies exactly as a real install
+    would (it also plans to remove the conflicting Dovecot, which nothing here does).
+    Only libraries are taken: the daemons' other dependencies (an MTA, perl, debconf
+    helpers) are for the packaged service, not for running the binaries privately.
+    """
+    try:
+        plan = run(["apt-get", "install", "--simulate", "--no-install-recommends", *packages])
+    except InstallError:
+        return _missing_by_apt_cache(packages)
+    names = []
+    for line in plan.splitlines():
+        match = NEW_PACKAGE.match(line)
+        if match and match.group(1).startswith("lib") and match.group(1) not in packages:
+            names.append(match.group(1))
+    return names
+
+
+def _missing_by_apt_cache(packages: Sequence[str]) -> list[str]:
+    tree = run(
+        [
+            "apt-cache",
+            "depends",
+            "--recurse",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+            *packages,
+        ]
+    )
+    names: list[str] = []
+    for line in tree.splitlines():
+        name = line.strip()
+        if line.startswith(" ") or "<" in name or name in packages or name in names:
+            continue
+        if name.startswith("lib") and not is_installed(name):
+            names.append(name)
+    return names
+
+
+def install(name: str, *, force: bool = False) -> Path:
+    if name not in PACKAGES:
+        raise InstallError(f"unknown server {name!r}; choose one of {sorted(PACKAGES)}")
+    if not shutil.which("apt-get") or not shutil.which("dpkg"):
+        raise InstallError("apt-get and dpkg are needed (a Debian or Ubuntu machine)")
+    root = server_root(name)
+    if (root / MARKER).is_file() and not force:
+        print(f"{name} is already unpacked in {root} (use --force to redo it)")
+        return root
+    packages = list(PACKAGES[name])
+    extra = missing_dependencies(packages)
+    print(f"{name}: downloading {' '.join(packages + extra)}")
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="mailspec-debs-") as downloads:
+        folder = Path(downloads)
+        folder.chmod(0o777)  # apt's sandbox user writes the files
+        run(["apt-get", "download", *packages, *extra], cwd=folder)
+        debs = sorted(folder.glob("*.deb"))
+        for deb in debs:
+            run(["dpkg", "-x", str(deb), str(root)])
+        (root / MARKER).write_text("\n".join(deb.name for deb in debs) + "\n")
+    print(f"{name}: unpacked {len(debs)} packages into {root}")
+    return root
+
+
+def status() -> None:
+    for name, hint in APT_INSTALLED.items():
+        state = "installed" if shutil.which(name) or _sbin(name) else f"missing: {hint}"
+        print(f"{name:10} {state}")
+    for name in PACKAGES:
+        root = server_root(name)
+        state = (
+            f"unpacked in {root}"
+            if (root / MARKER).is_file()
+            else f"missing: mailspec servers install {name}"
+        )
+        print(f"{name:10} {state}")
+
+
+def _sbin(name: str) -> bool:
+    program = {"dovecot": "dovecot", "mailutils": "imap4d"}[name]
+    return Path("/usr/sbin", program).exists()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="mailspec servers", description="Install third-party servers for mailspec."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    install_parser = commands.add_parser(
+        "install", help="download and unpack a server into the mailspec cache"
+    )
+    install_parser.add_argument("name", choices=sorted(PACKAGES))
+    install_parser.add_argument("--force", action="store_true", help="unpack again")
+    commands.add_parser("status", help="which servers the providers can start")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        if args.command == "install":
+            install(args.name, force=args.force)
+        else:
+            status()
+    except InstallError as exc:
+        print(f"mailspec servers: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
