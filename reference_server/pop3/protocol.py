@@ -129,7 +129,7 @@ class CommandError(Exception):
 _counter = itertools.count(1)
 _NUMBER = re.compile(rb"[0-9]{1,10}")
 _DIGEST = re.compile(rb"[0-9a-f]{32}")
-_KEYWORD = re.compile(rb"[A-Za-z]{3,4}")
+_KEYWORD = re.compile(rb"[A-Za-z][A-Za-z0-9]{2,3}")
 
 
 def byte_stuff(wire: bytes) -> bytes:

@@ -1,0 +1,37 @@
+"""Fixtures for the reference server's own tests; helpers live in refsrv_helpers.py."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from refsrv_helpers import RunningServer, start_server
+
+
+@pytest.fixture
+def server_factory(tmp_path: Path) -> Iterator[type[object]]:
+    started: list[RunningServer] = []
+
+    class Factory:
+        @staticmethod
+        def start(*extra: str, **kwargs: object) -> RunningServer:
+            s = start_server(tmp_path / f"srv{len(started)}", *extra, **kwargs)  # type: ignore[arg-type]
+            started.append(s)
+            return s
+
+    yield Factory
+    for s in started:
+        s.stop(signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    server = start_server(
+        tmp_path_factory.mktemp("shared"), "--tls-auto", "--pop3s-port", "0",
+        "--write-timeout", "1.5", "--idle-timeout", "3",
+    )  # fmt: skip
+    yield server
+    assert server.alive(), "the server died during the tests"
+    assert server.stop() == 0
