@@ -1,0 +1,3 @@
+"""The project's own tests: pytester is needed for the plugin tests."""
+
+pytest_plugins = ["pytester"]
