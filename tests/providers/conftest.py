@@ -52,8 +52,10 @@ def seed_message(target: Target, account: Account, message: bytes) -> None:
         path = Path(seed.path_template.format(user=account.user))
         body = message.replace(b"\r\n", b"\n")
         # mboxrd quoting of body lines that look like a separator.
-        lines = [b">" + line if line.lstrip(b">").startswith(b"From ") else line
-                 for line in body.split(b"\n")]
+        lines = [
+            b">" + line if line.lstrip(b">").startswith(b"From ") else line
+            for line in body.split(b"\n")
+        ]
         envelope = f"From sender@example.org {time.asctime(time.gmtime())}\n".encode()
         with open(path, "ab") as mbox:  # appending keeps the owner (the mail user)
             mbox.write(envelope + b"\n".join(lines).rstrip(b"\n") + b"\n\n")

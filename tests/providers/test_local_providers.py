@@ -124,9 +124,10 @@ def test_interrupt_cleans_up(
     name: str, variant: str | None, start_provider: StartProvider, tracker: ProcessTracker
 ) -> None:
     """A KeyboardInterrupt inside the with-block passes through and stops everything."""
-    with pytest.raises(KeyboardInterrupt), start_provider(
-        name, variant=variant, accounts=1, tls=False
-    ) as target:
+    with (
+        pytest.raises(KeyboardInterrupt),
+        start_provider(name, variant=variant, accounts=1, tls=False) as target,
+    ):
         tracker.snapshot()
         assert target.pop3 is not None
         # An open session must not keep the server alive either.
