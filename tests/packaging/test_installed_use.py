@@ -1,0 +1,65 @@
+"""Installed use: the wheel keeps everything under `mailspec`, and the `mailspec`
+command runs the installed suites against the reference server from any folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)],
+        check=True,
+        timeout=600,
+    )
+    [path] = out.glob("mailspec-*.whl")
+    return path
+
+
+def test_wheel_has_no_generic_top_level_names(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {name.split("/")[0] for name in names}
+    assert top == {"mailspec", wheel.name.split("-py3")[0] + ".dist-info"}
+    for package in ("fixtures", "suites/pop3", "reference_server", "reports", "fixtures/corpus"):
+        assert f"mailspec/{package}/__init__.py" in names
+    assert any(name.startswith("mailspec/fixtures/corpus/") and name.endswith(".eml") for name in names)
+    entry_points = zipfile.ZipFile(wheel).read(
+        next(n for n in names if n.endswith("entry_points.txt"))
+    ).decode()
+    assert "mailspec = mailspec.fixtures.plugin" in entry_points
+    assert "mailspec = mailspec.cli:main" in entry_points
+
+
+def test_mailspec_command_runs_the_installed_suite(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    # The dependencies come from this interpreter's site-packages; only mailspec is new.
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        check=True,
+        timeout=300,
+    )
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    result = subprocess.run(
+        [str(env_dir / "bin" / "mailspec"), "-q", "-p", "no:cacheprovider", "-k", "list_size_matches_retr"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed" in result.stdout
+    # The installed copy ran, not the clone.
+    assert str(ROOT) not in result.stdout
