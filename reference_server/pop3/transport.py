@@ -110,9 +110,14 @@ class Pop3Server:
                 if not data:
                     return
                 events = await asyncio.to_thread(session.receive_data, data)
-                for event in events:
+                for i, event in enumerate(events):
                     if isinstance(event, Send):
-                        await self._write(writer, event.data)
+                        if i + 1 < len(events) and isinstance(events[i + 1], StartTls):
+                            # No await between "+OK" and the switch to TLS: the client's
+                            # ClientHello must reach the TLS layer, not the StreamReader.
+                            writer.write(event.data)
+                        else:
+                            await self._write(writer, event.data)
                     elif isinstance(event, StartTls):
                         assert self.ssl_context is not None
                         await asyncio.wait_for(
