@@ -1,0 +1,114 @@
+"""RFC 2449 §4: commands up to 255 octets (CRLF included) must be accepted, and the
+first line of every response stays within 512 octets (CRLF included), however long
+the argument a server might echo back."""
+
+import pytest
+from mailspec.fixtures.requirements import ServerTimeout, expect, expect_equal
+
+COMMAND_LIMIT = 255
+
+
+def padded(prefix: str, fill: str, total: int = COMMAND_LIMIT) -> str:
+    """prefix + fill characters so that the line with CRLF is exactly ``total`` octets."""
+    return prefix + fill * (total - 2 - len(prefix))
+
+
+@pytest.mark.rfc(2449, "4", "MUST")
+def test_255_octet_list_is_processed(pop3, maildrop):
+    """Servers that support CAPA MUST support commands up to 255 octets including the
+    CRLF: LIST with a zero-padded message number filling 255 octets is answered like
+    LIST of that number."""
+    [message] = maildrop.seed("plain")
+    client = pop3.login()
+    line = padded("LIST ", "0", COMMAND_LIMIT - len(str(message.number))) + str(message.number)
+    assert len(line) + 2 == COMMAND_LIMIT
+    long = client.command(line)
+    short = client.command(f"LIST {message.number}")
+    expect(long.ok, "a 255-octet LIST command", expected=str(short), actual=long)
+    expect_equal(long.text, short.text, "the 255-octet LIST answers like the short one")
+
+
+@pytest.mark.rfc(2449, "4", "MUST")
+def test_255_octet_user_is_one_command(pop3, account):
+    """A 255-octet USER command is read as one command: it gets exactly one answer and
+    the session can log in normally afterwards."""
+    client = pop3.open()
+    first = client.command(padded("USER ", "u"))
+    expect(first is not None, "one answer to the 255-octet USER", expected="+OK or -ERR", actual=first)
+    if first.ok:
+        # Leave the USER state of the padded name the standard way: a failing PASS.
+        client.command("PASS wrong-password-for-a-padded-name")
+    user = client.command(f"USER {account.user}")
+    expect(user.ok, "USER after the long command (still in sync)", expected="+OK", actual=user)
+    password = client.command(f"PASS {account.password}")
+    expect(password.ok, "PASS after the long command", expected="+OK", actual=password)
+
+
+@pytest.mark.rfc(2449, "4", "MUST")
+def test_255_octet_unknown_command_keeps_sync(pop3):
+    """A 255-octet line is one command: an unknown 255-octet command gets one -ERR and
+    the next command its own answer."""
+    client = pop3.login()
+    unknown = client.command(padded("XYZZY ", "x"))
+    expect(not unknown.ok, "an unknown command of 255 octets", expected="-ERR", actual=unknown)
+    noop = client.command("NOOP")
+    expect(noop.ok, "NOOP right after it", expected="+OK", actual=noop)
+
+
+@pytest.mark.rfc(2449, "4", "MAY")
+def test_overlong_command_is_refused_once(pop3):
+    """A command longer than 255 octets may be refused with -ERR (or the connection
+    closed); it is answered once, not split into several commands or left hanging."""
+    client = pop3.login()
+    client.send_line(padded("NOOP ", "y", 2000))
+    try:
+        answer = client.read_response()
+    except ServerTimeout:
+        expect(
+            client.connection_closed(0.5),
+            "the server answers an over-long line or closes the connection",
+            expected="-ERR or close",
+            actual="no answer and the connection is still open",
+        )
+        return
+    expect(not answer.ok, "a 2000-octet command", expected="-ERR", actual=answer)
+    noop = client.command("NOOP")
+    expect(noop.ok, "NOOP after the refused line: no fragments processed", expected="+OK", actual=noop)
+
+
+ECHO_COMMANDS = [
+    ("authorization", "XYZZY {x}"),
+    ("authorization", "USER {x}"),
+    ("authorization", "AUTH {x}"),
+    ("authorization", "APOP {x} 0123456789abcdef0123456789abcdef"),
+    ("transaction", "LIST {d}"),
+    ("transaction", "RETR {d}"),
+    ("transaction", "TOP 1 {d}"),
+    ("transaction", "UIDL {x}"),
+    ("transaction", "DELE {d}x"),
+]
+
+
+@pytest.mark.rfc(2449, "4", "MUST")
+@pytest.mark.parametrize("length", [COMMAND_LIMIT, 1000], ids=["255-octets", "1000-octets"])
+@pytest.mark.parametrize(("state", "template"), ECHO_COMMANDS, ids=[t.split()[0] for _, t in ECHO_COMMANDS])
+def test_response_to_long_argument_within_512_octets(pop3, state, template, length):
+    """The first line of every response is at most 512 octets including CRLF, even when
+    the command carried a long argument the server might quote in its error text."""
+    client = pop3.login() if state == "transaction" else pop3.open()
+    head = template.split("{")[0]
+    tail = template.split("}")[1]
+    fill = "9" if "{d}" in template else "x"
+    line = head + fill * (length - 2 - len(head) - len(tail)) + tail
+    client.send_line(line)
+    try:
+        answer = client.read_response()  # raises WireViolation beyond 512 octets
+    except ServerTimeout:
+        expect(
+            length > COMMAND_LIMIT and client.connection_closed(0.5),
+            "the long command is answered (only an over-long one may close the connection)",
+            expected="a status line of at most 512 octets",
+            actual="no answer",
+        )
+        return
+    expect(len(answer.raw) <= 512, "status line length", expected="<= 512 octets", actual=len(answer.raw))
