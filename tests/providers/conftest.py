@@ -82,6 +82,13 @@ def _stat(pid: int) -> list[str] | None:
     return [head.split(" (", 1)[1], *rest.split()]  # [comm, state, ppid, pgrp, session, ...]
 
 
+def _mount_namespace(pid: int | str) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/mnt")
+    except OSError:
+        return None
+
+
 def _all_pids() -> list[int]:
     return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
 
@@ -98,6 +105,9 @@ class ProcessTracker:
     pids: dict[int, str] = field(default_factory=dict)  # pid -> start time
     sessions: set[int] = field(default_factory=set)
     names: dict[int, str] = field(default_factory=dict)
+    # Private mount namespaces (Cyrus, Courier): daemons that detach from the session
+    # (gamin's gam_server) are still found there.
+    namespaces: set[str] = field(default_factory=set)
 
     def snapshot(self) -> None:
         me = os.getpid()
@@ -115,6 +125,9 @@ class ProcessTracker:
                 self.names[pid] = fields[0]
                 if int(fields[4]) != own_session:
                     self.sessions.add(int(fields[4]))
+                namespace = _mount_namespace(pid)
+                if namespace and namespace != _mount_namespace("self"):
+                    self.namespaces.add(namespace)
 
     def survivors(self) -> list[str]:
         left = []
@@ -123,7 +136,8 @@ class ProcessTracker:
             if not fields or fields[1] == "Z":
                 continue
             same_process = self.pids.get(pid) == fields[20]
-            if same_process or int(fields[4]) in self.sessions:
+            in_namespace = _mount_namespace(pid) in self.namespaces
+            if same_process or int(fields[4]) in self.sessions or in_namespace:
                 left.append(f"{pid} {fields[0]}")
         return left
 

@@ -78,6 +78,7 @@ def test_login_seed_and_clean_exit(
         assert imap_round_trip(target) == 1
         # The second account is separate.
         assert pop3_stat(target, 1) == (0, 0)
+        tracker.snapshot()  # again: some servers start helpers on first use
     tracker.assert_all_gone()
 
 
