@@ -22,6 +22,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +32,7 @@ from .interface import MaildropInUse, StorageError
 STALE_DOTLOCK_SECONDS = 300.0
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -54,18 +55,25 @@ def _dotlock_is_stale(path: Path) -> bool:
     except (ValueError, IndexError):
         # Written by a tool that leaves it empty: only age tells.
         return False
-    return not _pid_alive(pid)
+    return not pid_alive(pid)
 
 
 def _try_dotlock(path: Path) -> bool:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        return False
+    # Write the pid to a private file and hard-link it into place: the lock appears
+    # atomically with its owner inside, so a kill -9 never leaves an empty, ownerless
+    # dot-lock (the classic link() method, also safe on NFS).
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         os.write(fd, f"{os.getpid()}\n".encode())
     finally:
         os.close(fd)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        os.unlink(tmp)
     return True
 
 

@@ -31,9 +31,10 @@ Durability (a kill -9 at any point loses no accepted message, shows no half mess
   file, which is rebuilt by sha1 matching with the ids preserved.
 * The index itself is always replaced by temp file + fsync + rename.
 
-For tests only, ``MAILSPEC_REF_CRASHPOINT_DIR`` makes the code stop at named points
-(``append-mid``, ``rewrite-before-rename``): it creates ``<dir>/<name>`` and sleeps,
-so a test can SIGKILL the server exactly there.
+For tests only, ``MAILSPEC_REF_CRASHPOINTS=name,...`` with ``MAILSPEC_REF_CRASHPOINT_DIR``
+makes the code stop at named points (``append-mid``, ``rewrite-before-rename``,
+``rewrite-after-rename``): it creates ``<dir>/<name>`` and sleeps, so a test can
+SIGKILL the server exactly there.
 """
 
 from __future__ import annotations
@@ -52,15 +53,19 @@ from typing import Any
 
 from . import mboxrd
 from .interface import MaildropInUse, MessageInfo, StorageError
-from .locking import SessionLock, file_lock
+from .locking import SessionLock, file_lock, pid_alive
 
 INDEX_VERSION = 1
 _USER_NAME = re.compile(r"^[^/\x00\s:.][^/\x00\s:]{0,63}$")
 
 
+def _crashpoints() -> list[str]:
+    return os.environ.get("MAILSPEC_REF_CRASHPOINTS", "").split(",")
+
+
 def _crashpoint(name: str) -> None:
     folder = os.environ.get("MAILSPEC_REF_CRASHPOINT_DIR")
-    if folder:
+    if folder and name in _crashpoints():
         Path(folder, name).write_text(str(os.getpid()))
         time.sleep(float(os.environ.get("MAILSPEC_REF_CRASHPOINT_SLEEP", "30")))
 
@@ -177,6 +182,12 @@ class Mailbox:
         for stale in self.path.parent.glob(self.path.name + ".tmp.*"):
             with contextlib.suppress(FileNotFoundError):
                 stale.unlink()
+        for stale in self.path.parent.glob(self.path.name + ".lock.*.*"):
+            # A dot-lock candidate left by a killed process (see locking._try_dotlock).
+            pid = stale.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and not pid_alive(int(pid)):
+                with contextlib.suppress(FileNotFoundError):
+                    stale.unlink()
         index = self._read_index()
         st = os.fstat(fd)
         dirty = False
@@ -241,7 +252,7 @@ class Mailbox:
                 os.lseek(fd, start, os.SEEK_SET)
                 half = len(record) // 2
                 _write_all(fd, record[:half])
-                if os.environ.get("MAILSPEC_REF_CRASHPOINT_DIR"):
+                if "append-mid" in _crashpoints():
                     os.fsync(fd)
                     _crashpoint("append-mid")
                 _write_all(fd, record[half:])
@@ -297,6 +308,7 @@ class Mailbox:
                 _crashpoint("rewrite-before-rename")
                 os.replace(tmp, self.path)
                 _fsync_dir(self.path.parent)
+                _crashpoint("rewrite-after-rename")
                 index.entries = new_entries
                 new_fd = os.open(self.path, os.O_RDONLY)
                 try:
