@@ -1,0 +1,69 @@
+"""RFC 8314 §3.3: POP3 over implicit TLS (port 995 style), when the target offers it."""
+
+import pytest
+from mailspec.fixtures.pop3_session import login
+from mailspec.fixtures.requirements import expect, expect_equal
+from mailspec.suites.pop3._ext_helpers import capa_lines, parse_capa
+
+
+@pytest.fixture
+def pop3s(target):
+    endpoint = getattr(target, "pop3s", None)
+    if endpoint is None:
+        pytest.skip(f"{target.name} offers no POP3 over implicit TLS (no pop3s endpoint)")
+    return endpoint
+
+
+@pytest.mark.rfc(8314, "3.3", "MUST")
+def test_pop3s_greets_over_tls(pop3, pop3s):
+    """On the implicit-TLS port the TLS handshake comes first, then the POP3 greeting
+    +OK is sent over TLS."""
+    client = pop3.open(endpoint=pop3s)
+    expect(client.is_tls, "the connection is TLS from the first byte", expected="TLS", actual="plain")
+    expect(client.greeting is not None and client.greeting.ok, "greeting over TLS", expected="+OK ...", actual=client.greeting)
+
+
+@pytest.mark.rfc(8314, "4.1", "MUST")
+def test_pop3s_negotiates_tls12_or_later(pop3, pop3s):
+    """Implicit TLS uses TLS 1.2 or later."""
+    client = pop3.open(endpoint=pop3s)
+    version = client.sock.version()
+    expect(version in ("TLSv1.2", "TLSv1.3"), "negotiated TLS version", expected="TLSv1.2 or TLSv1.3", actual=version)
+
+
+@pytest.mark.rfc(8314, "3.3", "MUST")
+def test_pop3s_login_works(pop3, pop3s, account):
+    """Over implicit TLS the account logs in and reaches the TRANSACTION state."""
+    client = pop3.open(endpoint=pop3s)
+    response = login(client, account)
+    expect(response.ok, "login over implicit TLS", expected="+OK", actual=response)
+    stat = client.command("STAT")
+    expect(stat.ok, "STAT over implicit TLS", expected="+OK nn mm", actual=stat)
+
+
+@pytest.mark.rfc(8314, "3.3", "MUST")
+def test_pop3s_serves_the_same_maildrop(pop3, pop3s, maildrop):
+    """The implicit-TLS port is the same POP3 service: a message seeded for the account
+    is listed there with the size the plain port reports."""
+    [message] = maildrop.seed("plain")
+    client = pop3.open(endpoint=pop3s)
+    expect(login(client, pop3.account).ok, "login over implicit TLS", expected="+OK", actual="-ERR")
+    listing = client.command(f"LIST {message.number}")
+    expect(listing.ok, "LIST of the seeded message over TLS", expected="+OK", actual=listing)
+    expect_equal(int(listing.text.split()[1]), maildrop.view.sizes[message.number], "size over TLS")
+
+
+@pytest.mark.rfc(2595, "4", "MUST")
+def test_stls_on_implicit_tls_is_refused(pop3, pop3s):
+    """TLS is already active on the implicit-TLS port: STLS answers -ERR."""
+    client = pop3.open(endpoint=pop3s)
+    response = client.command("STLS")
+    expect(not response.ok, "STLS over implicit TLS", expected="-ERR", actual=response)
+
+
+@pytest.mark.rfc(2595, "4", "SHOULD")
+def test_pop3s_capa_does_not_list_stls(pop3, pop3s):
+    """CAPA over implicit TLS does not announce STLS (it would be refused)."""
+    client = pop3.open(endpoint=pop3s)
+    caps = parse_capa(capa_lines(client))
+    expect("STLS" not in caps, "CAPA over implicit TLS", expected="no STLS", actual=sorted(caps))
