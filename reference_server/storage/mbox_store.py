@@ -135,8 +135,8 @@ class _Index:
             mtime_ns=int(data["mtime_ns"]),
             pending=None if data["pending"] is None else int(data["pending"]),
             entries=[
-                _Entry(*(int(v) if i != 3 else str(v) for i, v in enumerate(m)))
-                for m in data["messages"]
+                _Entry(int(o), int(n), int(u), str(h), int(z))
+                for o, n, u, h, z in data["messages"]
             ],
         )
 

@@ -7,23 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from refsrv_helpers import RunningServer, start_server
+from refsrv_helpers import RunningServer, ServerFactory, start_server
 
 
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator[type[object]]:
-    started: list[RunningServer] = []
-
-    class Factory:
-        @staticmethod
-        def start(*extra: str, **kwargs: object) -> RunningServer:
-            s = start_server(tmp_path / f"srv{len(started)}", *extra, **kwargs)  # type: ignore[arg-type]
-            started.append(s)
-            return s
-
-    yield Factory
-    for s in started:
-        s.stop(signal.SIGKILL)
+def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
+    factory = ServerFactory(tmp_path)
+    yield factory
+    for server in factory.started:
+        server.stop(signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")

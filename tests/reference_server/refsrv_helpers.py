@@ -137,6 +137,21 @@ def start_server(
     return RunningServer(process, ports, info.get("ca_file"), data, log)
 
 
+class ServerFactory:
+    """Starts servers in one test's folder; the fixture kills them all afterwards."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.started: list[RunningServer] = []
+
+    def start(
+        self, *extra: str, env: dict[str, str] | None = None, data: Path | None = None
+    ) -> RunningServer:
+        server = start_server(self.root / f"srv{len(self.started)}", *extra, env=env, data=data)
+        self.started.append(server)
+        return server
+
+
 class LineClient:
     """A raw POP3 client: bytes on the wire, a timeout on every read."""
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from refsrv_helpers import READ_TIMEOUT, USERS, LineClient, RunningServer
+from refsrv_helpers import READ_TIMEOUT, USERS, LineClient, RunningServer, ServerFactory
 
 
 def deliver(server: RunningServer, message: bytes, rcpt: str = "mailspec1@localhost") -> None:
@@ -62,7 +62,7 @@ def crash_env(tmp_path: Path, point: str) -> dict[str, str]:
     return {"MAILSPEC_REF_CRASHPOINT_DIR": str(tmp_path), "MAILSPEC_REF_CRASHPOINTS": point}
 
 
-def test_kill_mid_delivery_of_large_message(server_factory: type, tmp_path: Path) -> None:
+def test_kill_mid_delivery_of_large_message(server_factory: ServerFactory, tmp_path: Path) -> None:
     first = server_factory.start()
     for i in range(3):
         deliver(first, signed(f"before{i}"))
@@ -100,7 +100,7 @@ def test_kill_mid_delivery_of_large_message(server_factory: type, tmp_path: Path
     [("rewrite-before-rename", [0, 1, 2, 3, 4]), ("rewrite-after-rename", [1, 3, 4])],
 )
 def test_kill_mid_quit_update(
-    server_factory: type, tmp_path: Path, point: str, survivors: list[int]
+    server_factory: ServerFactory, tmp_path: Path, point: str, survivors: list[int]
 ) -> None:
     first = server_factory.start()
     for i in range(5):
@@ -121,7 +121,7 @@ def test_kill_mid_quit_update(
     assert snapshot(again) == [before[i] for i in survivors]  # same messages, same UIDLs
 
 
-def test_hammer_kill_during_deliveries(server_factory: type) -> None:
+def test_hammer_kill_during_deliveries(server_factory: ServerFactory) -> None:
     rng = random.Random(1939)
     data: Path | None = None
     acknowledged: set[str] = set()

@@ -11,7 +11,7 @@ import subprocess
 import time
 
 import pytest
-from refsrv_helpers import READ_TIMEOUT, USERS, LineClient, RunningServer
+from refsrv_helpers import READ_TIMEOUT, USERS, LineClient, RunningServer, ServerFactory
 
 CORPUS = [
     b"Subject: plain\r\nFrom: a@example.org\r\n\r\nHello.\r\n",
@@ -43,7 +43,7 @@ def strip_trace(lines: list[bytes]) -> list[bytes]:
     return lines[4:]
 
 
-def test_smtp_to_poplib_byte_exact(server_factory: type) -> None:
+def test_smtp_to_poplib_byte_exact(server_factory: ServerFactory) -> None:
     server = server_factory.start()
     for m in CORPUS:
         deliver(server, "mailspec1@localhost", m)
@@ -63,7 +63,7 @@ def test_smtp_to_poplib_byte_exact(server_factory: type) -> None:
         client.quit()
 
 
-def test_unknown_recipient_refused(server_factory: type) -> None:
+def test_unknown_recipient_refused(server_factory: ServerFactory) -> None:
     server = server_factory.start()
     with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
         deliver(server, "nobody@localhost", b"x\r\n")
@@ -72,7 +72,7 @@ def test_unknown_recipient_refused(server_factory: type) -> None:
         deliver(server, "mailspec1@elsewhere.example", b"x\r\n")
 
 
-def test_lmtp_replies_per_recipient(server_factory: type) -> None:
+def test_lmtp_replies_per_recipient(server_factory: ServerFactory) -> None:
     server = server_factory.start("--no-trace-headers")
     with LineClient(server.port("lmtp")) as c:
         assert c.readline().startswith(b"220")
@@ -92,7 +92,7 @@ def test_lmtp_replies_per_recipient(server_factory: type) -> None:
         client.quit()
 
 
-def test_uidl_stable_across_restart_and_quit_deletes(server_factory: type) -> None:
+def test_uidl_stable_across_restart_and_quit_deletes(server_factory: ServerFactory) -> None:
     server = server_factory.start()
     for i in range(3):
         deliver(server, "mailspec1@localhost", b"Subject: %d\r\n\r\nx\r\n" % i)
@@ -125,7 +125,7 @@ def test_disconnect_deletes_nothing_and_releases_lock(shared_server: RunningServ
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl not installed")
-def test_curl(server_factory: type) -> None:
+def test_curl(server_factory: ServerFactory) -> None:
     server = server_factory.start("--no-trace-headers")
     deliver(server, "mailspec1@localhost", CORPUS[1])
     deliver(server, "mailspec1@localhost", CORPUS[0])
@@ -145,7 +145,7 @@ def test_stls_and_implicit_tls(shared_server: RunningServer) -> None:
     client.stls(ctx)
     assert "STLS" not in client.capa()
     with pytest.raises(poplib.error_proto):
-        client._shortcmd("STLS")
+        client._shortcmd("STLS")  # type: ignore[attr-defined]
     client.user("mailspec1")
     client.pass_("secret-1")
     client.quit()
