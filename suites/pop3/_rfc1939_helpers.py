@@ -144,3 +144,10 @@ def settle_failed_auth(pop3: Pop3Connections) -> None:
         client.quit()
     finally:
         client.close()
+
+
+def forget_removed(maildrop, message: SeededMessage) -> None:
+    """Tell the maildrop fixture that a seeded message was removed on purpose (DELE +
+    QUIT), so a later ``maildrop.seed`` does not wait for it to reappear."""
+    if message in maildrop.seeded:
+        maildrop.seeded.remove(message)
