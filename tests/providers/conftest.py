@@ -109,8 +109,9 @@ class ProcessTracker:
     # (gamin's gam_server) are still found there.
     namespaces: set[str] = field(default_factory=set)
 
-    def snapshot(self) -> None:
-        me = os.getpid()
+    def snapshot(self, root: int | None = None) -> None:
+        """Record the descendants of ``root`` (default: this process)."""
+        me = root or os.getpid()
         own_session = os.getsid(0)
         table = {pid: fields for pid in _all_pids() if (fields := _stat(pid))}
         for pid, fields in table.items():

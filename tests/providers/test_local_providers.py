@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import imaplib
 import poplib
+import select
+import shutil
 import ssl
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from mailspec.fixtures.target import Target
@@ -139,3 +144,54 @@ def test_interrupt_cleans_up(
             client.sock.close()
             client.file.close()
     tracker.assert_all_gone()
+
+
+CHILD = """
+import sys, pathlib
+from mailspec.fixtures.providers import get_provider
+from mailspec.fixtures.providers.base import ProviderSettings, ProviderUnavailable
+settings = ProviderSettings(
+    workdir=pathlib.Path(sys.argv[2]), accounts=1, tls=False,
+    variant=sys.argv[3] or None,
+)
+try:
+    with get_provider(sys.argv[1])(settings) as target:
+        print("READY", flush=True)
+        sys.stdin.read()
+except ProviderUnavailable as exc:
+    print("UNAVAILABLE", exc, flush=True)
+"""
+
+
+@pytest.mark.parametrize(("name", "variant"), LOCAL)
+def test_killed_provider_takes_server_down(
+    name: str, variant: str | None, tmp_path: Path, tracker: ProcessTracker
+) -> None:
+    """SIGKILL of the process holding the provider (no clean-up code runs at all)
+    still stops the server: PR_SET_PDEATHSIG, and the inetd listener's parent check."""
+    runtime_dirs = set(Path("/tmp").glob("ms-*"))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, name, str(tmp_path), variant or ""],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        ready, _, _ = select.select([child.stdout], [], [], 60)
+        assert ready, "the provider did not start within 60 s"
+        line = child.stdout.readline().strip()
+        if line.startswith("UNAVAILABLE"):
+            pytest.skip(f"{name}: {line.removeprefix('UNAVAILABLE ')}")
+        assert line == "READY", line
+        tracker.snapshot(root=child.pid)
+    finally:
+        child.kill()
+        child.wait()
+        for stream in (child.stdin, child.stdout):
+            if stream is not None:
+                stream.close()
+    tracker.assert_all_gone(timeout=15)
+    # The killed provider could not remove its runtime folder.
+    for leftover in set(Path("/tmp").glob("ms-*")) - runtime_dirs:
+        shutil.rmtree(leftover, ignore_errors=True)
