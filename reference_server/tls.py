@@ -14,7 +14,7 @@ def auto_certificate(data: Path) -> tuple[Path, Path, Path]:
     import trustme
 
     ca = trustme.CA(organization_name="mailspec reference test CA")
-    cert = ca.issue_cert("127.0.0.1", "localhost", "::1")
+    cert = ca.issue_cert("127.0.0.1", "localhost", "::1", common_name="localhost")
     ca_path = data / "ca.pem"
     cert_path = data / "server-cert.pem"
     key_path = data / "server-key.pem"

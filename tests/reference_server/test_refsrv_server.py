@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import poplib
 import shutil
 import smtplib
@@ -9,6 +10,7 @@ import socket
 import ssl
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from refsrv_helpers import READ_TIMEOUT, USERS, LineClient, RunningServer, ServerFactory
@@ -248,4 +250,31 @@ def test_abrupt_disconnects(shared_server: RunningServer) -> None:
         s.close()  # RST
     time.sleep(0.2)
     client = pop(shared_server)
+    client.quit()
+
+
+@pytest.mark.skipif(shutil.which("fetchmail") is None, reason="fetchmail not installed")
+def test_fetchmail_over_stls(server_factory: ServerFactory, tmp_path: Path) -> None:
+    server = server_factory.start("--tls-auto")
+    for m in CORPUS[:3]:
+        deliver(server, "mailspec1@localhost", m)
+    out = tmp_path / "fetched.mbox"
+    rc = tmp_path / "fetchmailrc"
+    rc.write_text(
+        f"poll localhost via 127.0.0.1 service {server.port('pop3')} protocol pop3 uidl\n"
+        f"  user mailspec1 password secret-1 sslcertfile {server.ca_file} sslproto tls1.2+\n"
+        f'  sslcertck sslcommonname localhost mda "cat >> {out}"\n'
+    )
+    rc.chmod(0o600)
+    result = subprocess.run(
+        ["fetchmail", "-f", str(rc), "--nodetach", "-i", str(tmp_path / "ids")],
+        env={"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "")},
+        capture_output=True, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    fetched = out.read_bytes()
+    for m in CORPUS[:3]:
+        assert m.replace(b"\r\n", b"\n") in fetched
+    client = pop(server)
+    assert client.stat()[0] == 0  # fetchmail deleted what it fetched
     client.quit()
