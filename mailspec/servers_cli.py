@@ -105,12 +105,12 @@ def _missing_by_apt_cache(packages: Sequence[str]) -> list[str]:
 def install(name: str, *, force: bool = False) -> Path:
     if name not in PACKAGES:
         raise InstallError(f"unknown server {name!r}; choose one of {sorted(PACKAGES)}")
-    if not shutil.which("apt-get") or not shutil.which("dpkg"):
-        raise InstallError("apt-get and dpkg are needed (a Debian or Ubuntu machine)")
     root = server_root(name)
     if (root / MARKER).is_file() and not force:
         print(f"{name} is already unpacked in {root} (use --force to redo it)")
         return root
+    if not shutil.which("apt-get") or not shutil.which("dpkg"):
+        raise InstallError("apt-get and dpkg are needed (a Debian or Ubuntu machine)")
     packages = list(PACKAGES[name])
     extra = missing_dependencies(packages)
     print(f"{name}: downloading {' '.join(packages + extra)}")
