@@ -61,6 +61,8 @@ class Pop3Server:
             self._tasks.add(task)
             try:
                 await self.handle(reader, writer, implicit_tls=implicit_tls)
+            except asyncio.CancelledError:
+                pass  # shutdown: the connection is closed, nothing to report
             finally:
                 self._tasks.discard(task)
 

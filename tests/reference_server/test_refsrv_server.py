@@ -278,3 +278,19 @@ def test_fetchmail_over_stls(server_factory: ServerFactory, tmp_path: Path) -> N
     client = pop(server)
     assert client.stat()[0] == 0  # fetchmail deleted what it fetched
     client.quit()
+
+
+def test_sigterm_with_open_session_commits_nothing(server_factory: ServerFactory) -> None:
+    server = server_factory.start()
+    deliver(server, "mailspec1@localhost", CORPUS[0])
+    with LineClient(server.port("pop3")) as c:
+        c.readline()
+        c.login()
+        assert c.cmd("DELE 1").startswith(b"+OK")
+        started = time.monotonic()
+        assert server.stop() == 0
+        assert time.monotonic() - started < 5
+    again = server_factory.start(data=server.data)
+    client = pop(again)
+    assert client.stat()[0] == 1
+    client.quit()
