@@ -135,8 +135,7 @@ class _Index:
             mtime_ns=int(data["mtime_ns"]),
             pending=None if data["pending"] is None else int(data["pending"]),
             entries=[
-                _Entry(int(o), int(n), int(u), str(h), int(z))
-                for o, n, u, h, z in data["messages"]
+                _Entry(int(o), int(n), int(u), str(h), int(z)) for o, n, u, h, z in data["messages"]
             ],
         )
 
