@@ -127,7 +127,7 @@ class CommandError(Exception):
 
 
 _counter = itertools.count(1)
-_NUMBER = re.compile(rb"[0-9]{1,10}")
+_NUMBER = re.compile(rb"[0-9]+")  # leading zeros allowed; the 255-octet line bounds it
 _DIGEST = re.compile(rb"[0-9a-f]{32}")
 _KEYWORD = re.compile(rb"[A-Za-z][A-Za-z0-9]{2,3}")
 
@@ -277,7 +277,9 @@ class Pop3Session:
     def _args(arg: bytes | None, low: int, high: int) -> list[bytes]:
         """Split arguments on single spaces (RFC 1939 §3); reject empty fields."""
         parts = [] if arg is None else arg.split(b" ")
-        if not low <= len(parts) <= high or any(not p or len(p) > 40 for p in parts):
+        # RFC 1939's 40-character argument size binds clients; the server accepts any
+        # argument that fits the 255-octet line (RFC 2449 §4).
+        if not low <= len(parts) <= high or any(not p for p in parts):
             raise CommandError(R.ERR_SYNTAX)
         return parts
 
@@ -337,16 +339,14 @@ class Pop3Session:
         return line(R.OK_LOGGED_IN.format(count=count, size=size))
 
     def capabilities(self) -> list[str]:
-        """RFC 2449 §6: what CAPA lists in the current state (and TLS situation)."""
-        caps = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"]
-        if self.state is State.AUTHORIZATION:
-            caps += ["USER", "SASL " + " ".join(self.config.sasl_mechanisms)]
-            if self.config.tls_available and not self.config.tls_active:
-                caps.append("STLS")
-            caps.append("UTF8 USER")
-            caps += ["EXPIRE NEVER", "LOGIN-DELAY 0"]
-        else:
-            caps += ["EXPIRE NEVER", "LOGIN-DELAY 0"]
+        """RFC 2449 §5/§6: what CAPA lists. Capabilities available in AUTHORIZATION
+        MUST be announced in both states, so the list is the same after login; only
+        STLS goes away once TLS is active (RFC 2595 §4)."""
+        caps = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER"]
+        caps.append("SASL " + " ".join(self.config.sasl_mechanisms))
+        if self.config.tls_available and not self.config.tls_active:
+            caps.append("STLS")
+        caps += ["UTF8 USER", "EXPIRE NEVER", "LOGIN-DELAY 0"]
         caps.append("IMPLEMENTATION " + self.config.implementation)
         caps += list(self.config.extra_capabilities)
         return caps
