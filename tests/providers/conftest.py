@@ -108,27 +108,42 @@ class ProcessTracker:
     # Private mount namespaces (Cyrus, Courier): daemons that detach from the session
     # (gamin's gam_server) are still found there.
     namespaces: set[str] = field(default_factory=set)
+    # Descendants that existed before the provider started (the mailspec plugin's own
+    # session target, for one) are not the provider's.
+    baseline: set[int] = field(default_factory=set)
 
-    def snapshot(self, root: int | None = None) -> None:
-        """Record the descendants of ``root`` (default: this process)."""
-        me = root or os.getpid()
-        own_session = os.getsid(0)
+    def __post_init__(self) -> None:
+        self.baseline = set(self._descendants(os.getpid()))
+
+    @staticmethod
+    def _descendants(root: int) -> dict[int, list[str]]:
         table = {pid: fields for pid in _all_pids() if (fields := _stat(pid))}
+        found = {}
         for pid, fields in table.items():
             ancestor, hops = pid, 0
-            while ancestor not in (0, 1, me) and hops < 64:
+            while ancestor not in (0, 1, root) and hops < 64:
                 parent_fields = table.get(ancestor)
                 if parent_fields is None:
                     break
                 ancestor, hops = int(parent_fields[2]), hops + 1
-            if ancestor == me and pid != me:
-                self.pids[pid] = fields[20]
-                self.names[pid] = fields[0]
-                if int(fields[4]) != own_session:
-                    self.sessions.add(int(fields[4]))
-                namespace = _mount_namespace(pid)
-                if namespace and namespace != _mount_namespace("self"):
-                    self.namespaces.add(namespace)
+            if ancestor == root and pid != root:
+                found[pid] = fields
+        return found
+
+    def snapshot(self, root: int | None = None) -> None:
+        """Record the new descendants of ``root`` (default: this process)."""
+        own_session = os.getsid(0)
+        own_namespace = _mount_namespace("self")
+        for pid, fields in self._descendants(root or os.getpid()).items():
+            if pid in self.baseline:
+                continue
+            self.pids[pid] = fields[20]
+            self.names[pid] = fields[0]
+            if int(fields[4]) != own_session:
+                self.sessions.add(int(fields[4]))
+            namespace = _mount_namespace(pid)
+            if namespace and namespace != own_namespace:
+                self.namespaces.add(namespace)
 
     def survivors(self) -> list[str]:
         left = []
