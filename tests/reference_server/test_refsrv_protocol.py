@@ -448,7 +448,8 @@ def test_overlong_line_rejected_once() -> None:
     assert h.raw(b"USER " + b"y" * 400) == ok(R.ERR_LINE_TOO_LONG)
     assert h.raw(b"z" * 1000) == b""
     assert h.raw(b"\r\nCAPA\r\n").startswith(b"+OK")
-    assert h.raw(b"USER " + b"a" * 248 + b"\r\n") == ok(R.ERR_SYNTAX)  # 255 octets: a line
+    assert h.raw(b"USER " + b"a" * 248 + b"\r\n") == ok(R.OK_USER)  # 255 octets: a line
+    assert h.raw(b"USER " + b"a" * 249 + b"\r\n") == ok(R.ERR_LINE_TOO_LONG)
 
 
 def test_endless_line_closes() -> None:
