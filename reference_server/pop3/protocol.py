@@ -66,6 +66,7 @@ COMMANDS: dict[str, frozenset[State]] = {
     "STLS": _A,  # RFC 2595 §4
     "UTF8": _A,  # RFC 6856 §2
     "CAPA": _AT,  # RFC 2449 §5
+    "LANG": _AT,  # RFC 6856 §3
     "QUIT": _AT,  # RFC 1939 §4, §6
     "STAT": _T,  # RFC 1939 §5
     "LIST": _T,
@@ -115,6 +116,8 @@ class SessionConfig:
     max_sasl_line: int = 12288  # RFC 5034 §4
     max_garbage: int = 1 << 20
     sasl_mechanisms: tuple[str, ...] = ("PLAIN",)
+    # RFC 6856 §3 LANG: (tag, description); the first is the default.
+    languages: tuple[tuple[str, str], ...] = (("en", "English"),)
     extra_capabilities: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -165,6 +168,7 @@ class Pop3Session:
         )
         self.user: str | None = None
         self.utf8 = False
+        self.language = self.config.languages[0][0]
         self.maildrop: Maildrop | None = None
         self.deleted: set[int] = set()
         self._pending_user: str | None = None
@@ -346,7 +350,7 @@ class Pop3Session:
         caps.append("SASL " + " ".join(self.config.sasl_mechanisms))
         if self.config.tls_available and not self.config.tls_active:
             caps.append("STLS")
-        caps += ["UTF8 USER", "EXPIRE NEVER", "LOGIN-DELAY 0"]
+        caps += ["UTF8 USER", "LANG", "EXPIRE NEVER", "LOGIN-DELAY 0"]
         caps.append("IMPLEMENTATION " + self.config.implementation)
         caps += list(self.config.extra_capabilities)
         return caps
@@ -440,6 +444,19 @@ class Pop3Session:
         return line(R.OK_UTF8)
 
     # -- both states --------------------------------------------------------------
+    def cmd_LANG(self, arg: bytes | None) -> bytes:
+        (*wanted,) = self._args(arg, 0, 1)
+        languages = self.config.languages
+        if not wanted:
+            body = b"".join(line(f"{tag} {text}") for tag, text in languages)
+            return multiline(R.OK_LANG_LIST, body)
+        choice = wanted[0].decode("ascii", "replace")
+        for tag, text in languages:
+            if choice == "*" or choice.lower() == tag.lower():
+                self.language = tag
+                return line(R.OK_LANG.format(tag=tag, name=text))
+        raise CommandError(R.ERR_LANG)
+
     def cmd_CAPA(self, arg: bytes | None) -> bytes:
         self._args(arg, 0, 0)
         return multiline(R.OK_CAPA, b"".join(line(c) for c in self.capabilities()))

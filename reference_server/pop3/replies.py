@@ -65,3 +65,6 @@ OK_AUTH = OK_LOGGED_IN
 
 # RFC 6856 UTF8.
 OK_UTF8 = "+OK UTF8 enabled"
+OK_LANG_LIST = "+OK language listing follows"
+OK_LANG = "+OK {tag} language is now {name}"
+ERR_LANG = "-ERR invalid language"

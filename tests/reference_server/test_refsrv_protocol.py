@@ -289,6 +289,16 @@ def test_utf8_gates_non_ascii_user() -> None:
     assert s.receive_line(b"PASS pw")[0].startswith(b"+OK")
 
 
+def test_lang() -> None:
+    h = Harness()
+    assert h.multi("LANG") == (ok(R.OK_LANG_LIST)[:-2], [b"en English"])
+    assert h.cmd("LANG *") == h.cmd("LANG EN") == ok("+OK en language is now English")
+    assert h.cmd("LANG x-nope") == ok(R.ERR_LANG)
+    assert h.cmd("LANG en de") == ok(R.ERR_SYNTAX)
+    h.login()
+    assert h.cmd("LANG en").startswith(b"+OK")
+
+
 # -- TRANSACTION -------------------------------------------------------------------
 def test_stat_list_uidl(h: Harness) -> None:
     assert h.cmd("STAT") == ok(f"+OK 3 {len(MSG1) + len(MSG2) + len(MSG3)}")
