@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-timeout", type=float, default=30.0)
     p.add_argument("--lock-timeout", type=float, default=10.0)
     p.add_argument(
+        "--no-plaintext-login",
+        action="store_true",
+        help="hide and refuse USER/PASS and AUTH PLAIN until TLS is active (RFC 2595)",
+    )
+    p.add_argument(
         "--no-trace-headers",
         action="store_true",
         help="do not add Return-Path:/Received: at delivery",
@@ -100,6 +105,7 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
             idle_timeout=args.idle_timeout,
             write_timeout=args.write_timeout,
             hostname=args.hostname,
+            plaintext_login=not args.no_plaintext_login,
         ),
     )
     handler = DeliveryHandler(

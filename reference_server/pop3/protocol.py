@@ -112,6 +112,8 @@ class SessionConfig:
     tls_available: bool = False
     tls_active: bool = False
     implementation: str = "mailspec-reference-0.1"
+    # RFC 2595 §2.1: False hides USER and SASL PLAIN (and refuses them) until TLS is on.
+    plaintext_login: bool = True
     max_line: int = 255  # RFC 2449 §4, including CRLF
     max_sasl_line: int = 12288  # RFC 5034 §4
     max_garbage: int = 1 << 20
@@ -346,8 +348,10 @@ class Pop3Session:
         """RFC 2449 §5/§6: what CAPA lists. Capabilities available in AUTHORIZATION
         MUST be announced in both states, so the list is the same after login; only
         STLS goes away once TLS is active (RFC 2595 §4)."""
-        caps = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING", "USER"]
-        caps.append("SASL " + " ".join(self.config.sasl_mechanisms))
+        caps = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"]
+        if self._login_allowed():
+            caps.append("USER")
+            caps.append("SASL " + " ".join(self.config.sasl_mechanisms))
         if self.config.tls_available and not self.config.tls_active:
             caps.append("STLS")
         caps += ["UTF8 USER", "LANG", "EXPIRE NEVER", "LOGIN-DELAY 0"]
@@ -355,9 +359,14 @@ class Pop3Session:
         caps += list(self.config.extra_capabilities)
         return caps
 
+    def _login_allowed(self) -> bool:
+        return self.config.plaintext_login or self.config.tls_active
+
     # -- AUTHORIZATION ------------------------------------------------------------
     def cmd_USER(self, arg: bytes | None) -> bytes:
         (name,) = self._args(arg, 1, 1)
+        if not self._login_allowed():
+            raise CommandError(R.ERR_NEED_TLS)
         # Unknown names get +OK too: PASS fails later, without revealing which is wrong.
         self._pending_user = self._text(name)
         return line(R.OK_USER)
@@ -389,14 +398,14 @@ class Pop3Session:
 
     def cmd_AUTH(self, arg: bytes | None) -> bytes:
         if arg is None:
-            return multiline(
-                R.OK_AUTH_LIST,
-                b"".join(m.encode() + CRLF for m in self.config.sasl_mechanisms),
-            )
+            mechanisms = self.config.sasl_mechanisms if self._login_allowed() else ()
+            return multiline(R.OK_AUTH_LIST, b"".join(m.encode() + CRLF for m in mechanisms))
         parts = arg.split(b" ")
         if len(parts) > 2 or any(not p for p in parts):
             raise CommandError(R.ERR_SYNTAX)
         mechanism = parts[0].decode("ascii", "replace").upper()
+        if not self._login_allowed():
+            raise CommandError(R.ERR_NEED_TLS)
         if mechanism not in self.config.sasl_mechanisms:
             raise CommandError(R.ERR_AUTH_MECHANISM)
         if len(parts) == 2:

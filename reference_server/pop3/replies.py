@@ -53,6 +53,7 @@ OK_CAPA = "+OK capability list follows"
 OK_STLS = "+OK begin TLS negotiation"
 ERR_TLS_ACTIVE = "-ERR TLS already active"
 ERR_TLS_UNAVAILABLE = "-ERR TLS not available"
+ERR_NEED_TLS = "-ERR plaintext login is disabled before TLS; use STLS"
 
 # RFC 5034 AUTH.
 OK_AUTH_LIST = "+OK supported SASL mechanisms follow"

@@ -35,6 +35,7 @@ class TransportConfig:
     handshake_timeout: float = 30.0
     read_size: int = 65536
     hostname: str = "localhost"
+    plaintext_login: bool = True
 
 
 class Pop3Server:
@@ -86,6 +87,7 @@ class Pop3Server:
             hostname=self.config.hostname,
             tls_available=self.ssl_context is not None,
             tls_active=implicit_tls,
+            plaintext_login=self.config.plaintext_login,
         )
         return self.session_factory(self.store, self.authenticator, config)
 

@@ -272,6 +272,20 @@ def test_stls_flow_discards_pipelined_plaintext() -> None:
     assert h.cmd("STLS") == ok(R.ERR_TLS_ACTIVE)
 
 
+def test_no_plaintext_login_before_tls() -> None:
+    h = Harness(tls_available=True, plaintext_login=False)
+    caps = h.multi("CAPA")[1]
+    assert b"USER" not in caps and not any(c.startswith(b"SASL") for c in caps)
+    assert h.multi("AUTH")[1] == []
+    assert h.cmd("USER mailspec1") == ok(R.ERR_NEED_TLS)
+    assert h.cmd("AUTH PLAIN " + plain("mailspec1", "secret-1")) == ok(R.ERR_NEED_TLS)
+    h.events(b"STLS\r\n")
+    h.session.tls_started()
+    caps = h.multi("CAPA")[1]
+    assert b"USER" in caps and b"SASL PLAIN" in caps
+    h.login()
+
+
 def test_stls_without_tls() -> None:
     h = Harness()
     assert b"STLS" not in h.multi("CAPA")[1]
