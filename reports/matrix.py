@@ -212,7 +212,7 @@ def _slug(text: str) -> str:
 def _cell(run: Run, section: Section, index: int) -> str:
     result = score(run, section.cases)
     if result.applicable == 0:
-        label = "skipped" if result.skipped else "–"
+        label = "skipped" if result.skipped else "&ndash;"
         return f'<td class="cell na" data-col="{index}"><a href="#{section.key}">{label}</a></td>'
     percent = round(100 * (result.ratio or 0))
     bad = result.counts.get("failed", 0) + result.counts.get("error", 0)
@@ -250,7 +250,7 @@ def _run_card(run: Run, sections: list[Section]) -> str:
         f'<span class="count {OUTCOME_CLASS.get(o, "na")}">{n} {e(OUTCOME_LABEL.get(o, o))}</span>'
         for o, n in sorted(total.counts.items(), key=lambda item: -item[1])
     )
-    percent = f"{round(100 * total.ratio)}%" if total.ratio is not None else "–"
+    percent = f"{round(100 * total.ratio)}%" if total.ratio is not None else "&ndash;"
     return (
         f'<article class="card {total.worst}"><h3>{e(run.label)}</h3>'
         f'<p class="big">{percent}<small> {total.passed}/{total.applicable} pass</small></p>'

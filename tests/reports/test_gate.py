@@ -22,7 +22,7 @@ def write_baseline(path, entries: dict[str, str]) -> None:
 def test_without_baseline_a_must_failure_fails(sample):
     sample.breaks("stat")
     result = sample.run()
-    result.assert_outcomes(passed=4, failed=1)
+    result.assert_outcomes(passed=4, failed=1, skipped=1)
     assert result.ret == 1
     result.stdout.fnmatch_lines([f"FAILED  {STAT}  RFC 1939 §5 (MUST)  STAT answers*"])
 
@@ -32,7 +32,7 @@ def test_new_failure_fails_the_run(sample):
     write_baseline(baseline, {"pop3/rfc1939/5/list-answers": "old LIST bug"})
     sample.breaks("stat")
     result = sample.run("--baseline", str(baseline))
-    result.assert_outcomes(passed=4, failed=1)
+    result.assert_outcomes(passed=4, failed=1, skipped=1)
     assert result.ret == 1
 
 
@@ -41,7 +41,7 @@ def test_known_failure_does_not_fail_the_run(sample):
     write_baseline(baseline, {STAT: "counts the envelope line"})
     sample.breaks("stat")
     result = sample.run("--baseline", str(baseline), "-rx")
-    result.assert_outcomes(passed=4, xfailed=1)
+    result.assert_outcomes(passed=4, xfailed=1, skipped=1)
     assert result.ret == 0
     result.stdout.fnmatch_lines(
         [
@@ -55,7 +55,7 @@ def test_fixed_failure_is_reported(sample):
     baseline = sample.path / "baseline.toml"
     write_baseline(baseline, {STAT: "counts the envelope line"})
     result = sample.run("--baseline", str(baseline))
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=5, skipped=1)
     assert result.ret == 0
     result.stdout.fnmatch_lines([f"FIXED   {STAT}  listed in * but passes now*"])
 
@@ -64,7 +64,7 @@ def test_fixed_failure_fails_with_strict_baseline(sample):
     baseline = sample.path / "baseline.toml"
     write_baseline(baseline, {STAT: "counts the envelope line"})
     result = sample.run("--baseline", str(baseline), "--strict-baseline")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=5, skipped=1)
     assert result.ret == EXIT_BASELINE_STALE
     result.stdout.fnmatch_lines([f"FIXED   {STAT}*", "--strict-baseline: 1 listed deviation(s) now pass*"])
 
@@ -80,7 +80,7 @@ def test_strict_baseline_keeps_exit_1_for_new_failures(sample):
 def test_should_deviation_is_xfail_unless_strict(sample):
     sample.breaks("pipe")
     result = sample.run()
-    result.assert_outcomes(passed=4, xfailed=1)
+    result.assert_outcomes(passed=4, xfailed=1, skipped=1)
     assert result.ret == 0
     result.stdout.fnmatch_lines([f"SHOULD  {PIPE}  RFC 2449 §6.6 (SHOULD)*"])
 
