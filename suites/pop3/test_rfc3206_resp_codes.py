@@ -91,11 +91,3 @@ def test_in_use_is_not_reported_as_auth(pop3, maildrop):
     if attempt.ok:
         pytest.skip("the server let the second session in: no lock to report")
     expect((attempt.code or "").upper() != "AUTH", "code of the locked-maildrop refusal", expected="[IN-USE]", actual=attempt)
-
-
-@pytest.mark.rfc(3206, "6", "MUST")
-@pytest.mark.pop3_capability("AUTH-RESP-CODE")
-def test_auth_resp_code_implies_resp_codes(pop3_capabilities):
-    """AUTH-RESP-CODE sends a response code, which a client can only recognise when the
-    server also announces RESP-CODES."""
-    expect(pop3_capabilities.has("RESP-CODES"), "RESP-CODES with AUTH-RESP-CODE", expected="both announced", actual="AUTH-RESP-CODE without RESP-CODES")
