@@ -141,3 +141,18 @@ def test_plaintext_password_mechanisms_not_offered_before_tls(pop3):
     caps = parse_capa(capa_lines(client))
     offered = sorted({m.upper() for m in caps.get("SASL", [])} & {"PLAIN", "LOGIN"})
     expect(not offered, "SASL before STLS", expected="no PLAIN / LOGIN until TLS", actual=offered)
+
+
+@pytest.mark.rfc(2595, "4", "SHOULD")
+def test_user_before_stls_is_forgotten(pop3, account):
+    """Everything the client said before the TLS handshake is discarded: a USER given in
+    the clear does not carry over, so PASS as the first command over TLS is refused."""
+    client = pop3.open()
+    user = client.command(f"USER {account.user}")
+    if not user.ok:
+        pytest.skip(f"USER is refused before TLS ({user})")
+    response = client.command("STLS")
+    expect(response.ok, "STLS after USER", expected="+OK", actual=response)
+    client.start_tls(pop3.tls_context())
+    password = client.command(f"PASS {account.password}")
+    expect(not password.ok, "PASS over TLS without a USER over TLS", expected="-ERR", actual=password)
