@@ -31,7 +31,9 @@ def test_255_octet_user_is_one_command(pop3, account):
     the session can log in normally afterwards."""
     client = pop3.open()
     first = client.command(padded("USER ", "u"))
-    expect(first is not None, "one answer to the 255-octet USER", expected="+OK or -ERR", actual=first)
+    expect(
+        first is not None, "one answer to the 255-octet USER", expected="+OK or -ERR", actual=first
+    )
     if first.ok:
         # Leave the USER state of the padded name the standard way: a failing PASS.
         client.command("PASS wrong-password-for-a-padded-name")
@@ -71,7 +73,9 @@ def test_overlong_command_is_refused_once(pop3):
         return
     expect(not answer.ok, "a 2000-octet unknown command", expected="-ERR", actual=answer)
     noop = client.command("NOOP")
-    expect(noop.ok, "NOOP after the refused line: no fragments processed", expected="+OK", actual=noop)
+    expect(
+        noop.ok, "NOOP after the refused line: no fragments processed", expected="+OK", actual=noop
+    )
 
 
 ECHO_COMMANDS = [
@@ -89,7 +93,9 @@ ECHO_COMMANDS = [
 
 @pytest.mark.rfc(2449, "4", "MUST")
 @pytest.mark.parametrize("length", [COMMAND_LIMIT, 1000], ids=["255-octets", "1000-octets"])
-@pytest.mark.parametrize(("state", "template"), ECHO_COMMANDS, ids=[t.split()[0] for _, t in ECHO_COMMANDS])
+@pytest.mark.parametrize(
+    ("state", "template"), ECHO_COMMANDS, ids=[t.split()[0] for _, t in ECHO_COMMANDS]
+)
 def test_response_to_long_argument_within_512_octets(pop3, state, template, length):
     """The first line of every response is at most 512 octets including CRLF, even when
     the command carried a long argument the server might quote in its error text."""
@@ -109,4 +115,9 @@ def test_response_to_long_argument_within_512_octets(pop3, state, template, leng
             actual="no answer",
         )
         return
-    expect(len(answer.raw) <= 512, "status line length", expected="<= 512 octets", actual=len(answer.raw))
+    expect(
+        len(answer.raw) <= 512,
+        "status line length",
+        expected="<= 512 octets",
+        actual=len(answer.raw),
+    )

@@ -31,7 +31,9 @@ def test_capa_answers_multiline_ok(pop3, state):
     )
     # The session is still in sync: a second CAPA gets its own, identical answer.
     again = client.command("CAPA", multiline=True)
-    expect_equal(again.lines, response.lines, "a second CAPA right after the first (list was terminated)")
+    expect_equal(
+        again.lines, response.lines, "a second CAPA right after the first (list was terminated)"
+    )
 
 
 @pytest.mark.rfc(2449, "9", "MUST")

@@ -48,7 +48,9 @@ def optional(pop3_capabilities, name, commands):
 def compare(batch, alone, commands):
     for command, piped, single in zip(commands, batch, alone, strict=True):
         expect_equal(
-            shape(piped), shape(single), f"the pipelined answer to {command!r} equals its lone answer"
+            shape(piped),
+            shape(single),
+            f"the pipelined answer to {command!r} equals its lone answer",
         )
 
 
@@ -58,7 +60,12 @@ def test_batch_of_noops(pop3):
     in one write get five +OK answers."""
     client = pop3.login()
     responses = run_batch(client, ["NOOP"] * 5)
-    expect(all(r.ok for r in responses), "five pipelined NOOPs", expected="+OK x5", actual=[str(r) for r in responses])
+    expect(
+        all(r.ok for r in responses),
+        "five pipelined NOOPs",
+        expected="+OK x5",
+        actual=[str(r) for r in responses],
+    )
     stat = client.command("STAT")
     expect(stat.ok, "the session is in sync after the batch", expected="+OK", actual=stat)
 

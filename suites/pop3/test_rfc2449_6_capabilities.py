@@ -30,7 +30,12 @@ def test_announced_top_works(pop3, maildrop):
     top = client.command(f"TOP {message.number} 3", multiline=True)
     expect(top.ok, "TOP of a seeded message", expected="+OK and the lines", actual=top)
     lines = top.lines or []
-    expect(b"" in lines, "TOP sends the header and the blank line", expected="a blank line", actual=lines)
+    expect(
+        b"" in lines,
+        "TOP sends the header and the blank line",
+        expected="a blank line",
+        actual=lines,
+    )
     body = lines[lines.index(b"") + 1 :]
     expect_equal(body, message.body.split(b"\r\n")[:3], "TOP n sends the first n body lines")
 
@@ -76,8 +81,13 @@ def test_announced_sasl_mechanism_logs_in(pop3, account, pop3_capabilities, mech
     else:
         client.send_line("AUTH LOGIN")
         for answer in (account.user, account.password):
-            challenge, final = read_continuation(client)
-            expect(final is None, "AUTH LOGIN asks with '+ ' continuations", expected="+ ...", actual=final)
+            _, final = read_continuation(client)
+            expect(
+                final is None,
+                "AUTH LOGIN asks with '+ ' continuations",
+                expected="+ ...",
+                actual=final,
+            )
             client.send_line(b64(answer))
         response = client.read_response()
     expect(response.ok, f"AUTH {mechanism} with valid credentials", expected="+OK", actual=response)
@@ -104,7 +114,12 @@ def test_every_announced_mechanism_is_accepted_by_auth(pop3, pop3_capabilities):
         client.send_line("*")
         cancel = client.read_response()
         expect(not cancel.ok, f"'*' cancels AUTH {mechanism}", expected="-ERR", actual=cancel)
-    expect(not refused, "AUTH with each listed mechanism asks for data", expected="'+ ' for each of " + " ".join(listed), actual=refused)
+    expect(
+        not refused,
+        "AUTH with each listed mechanism asks for data",
+        expected="'+ ' for each of " + " ".join(listed),
+        actual=refused,
+    )
 
 
 def _delay_or_expire_args(args, state, *, values):
@@ -134,7 +149,12 @@ def test_login_delay_syntax(pop3, pop3_capabilities, state):
         pytest.skip(f"CAPA does not announce LOGIN-DELAY in the {state.upper()} state")
     args = caps["LOGIN-DELAY"]
     problems = _delay_or_expire_args(args, state, values=())
-    expect(not problems, "LOGIN-DELAY argument syntax", expected="LOGIN-DELAY <seconds> [USER]", actual=f"LOGIN-DELAY {' '.join(args)}: {problems}")
+    expect(
+        not problems,
+        "LOGIN-DELAY argument syntax",
+        expected="LOGIN-DELAY <seconds> [USER]",
+        actual=f"LOGIN-DELAY {' '.join(args)}: {problems}",
+    )
 
 
 @pytest.mark.rfc(2449, "6.7", "MUST")
@@ -147,7 +167,12 @@ def test_expire_syntax(pop3, pop3_capabilities, state):
         pytest.skip(f"CAPA does not announce EXPIRE in the {state.upper()} state")
     args = caps["EXPIRE"]
     problems = _delay_or_expire_args(args, state, values=("NEVER",))
-    expect(not problems, "EXPIRE argument syntax", expected="EXPIRE <days>|NEVER [USER]", actual=f"EXPIRE {' '.join(args)}: {problems}")
+    expect(
+        not problems,
+        "EXPIRE argument syntax",
+        expected="EXPIRE <days>|NEVER [USER]",
+        actual=f"EXPIRE {' '.join(args)}: {problems}",
+    )
 
 
 @pytest.mark.rfc(2449, "6.5", "MUST")
@@ -191,7 +216,8 @@ def test_implementation_is_one_parsable_line(pop3, state):
         pytest.skip(f"CAPA does not announce IMPLEMENTATION in the {state.upper()} state")
     [line] = lines[:1]
     expect(
-        len(lines) == 1 and line[len(b"IMPLEMENTATION") : len(b"IMPLEMENTATION") + 1] == b" "
+        len(lines) == 1
+        and line[len(b"IMPLEMENTATION") : len(b"IMPLEMENTATION") + 1] == b" "
         and all(0x20 <= c <= 0x7E for c in line),
         "IMPLEMENTATION SP text on one line of printable ASCII",
         expected="IMPLEMENTATION <text>",

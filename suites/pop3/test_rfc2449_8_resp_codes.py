@@ -25,14 +25,20 @@ def _provoke(pop3, state, command):
 @pytest.mark.pop3_capability("RESP-CODES")
 @pytest.mark.parametrize(
     ("state", "command"),
-    [("authorization", c) for c in AUTHORIZATION_ERRORS] + [("transaction", c) for c in TRANSACTION_ERRORS],
+    [("authorization", c) for c in AUTHORIZATION_ERRORS]
+    + [("transaction", c) for c in TRANSACTION_ERRORS],
 )
 def test_error_text_starting_with_bracket_is_a_response_code(pop3, state, command):
     """With RESP-CODES, any response text beginning with '[' is an extended response
     code: '[' resp-level *('/' resp-level) ']' with levels of printable ASCII other than
     '/' and ']'."""
     _, response = _provoke(pop3, state, command)
-    expect(not response.ok, f"{command.split()[0]} in this situation fails", expected="-ERR", actual=response)
+    expect(
+        not response.ok,
+        f"{command.split()[0]} in this situation fails",
+        expected="-ERR",
+        actual=response,
+    )
     text = response.text
     expect(
         not text.startswith("[") or bool(RESP_CODE.match(text)),
@@ -48,7 +54,11 @@ KNOWN_WITHOUT_RESP_CODES = {"IN-USE", "LOGIN-DELAY"}
 @pytest.mark.rfc(2449, "6.4", "SHOULD")
 @pytest.mark.parametrize(
     ("state", "command"),
-    [("authorization", "XYZZY"), ("authorization", "PASS no-user"), ("transaction", "RETR {missing}")],
+    [
+        ("authorization", "XYZZY"),
+        ("authorization", "PASS no-user"),
+        ("transaction", "RETR {missing}"),
+    ],
 )
 def test_no_response_codes_unless_announced(pop3, pop3_capabilities, state, command):
     """A server that does not announce RESP-CODES does not start response texts with
@@ -83,7 +93,12 @@ def test_second_login_refused_while_maildrop_is_held(pop3, maildrop):
     until the session ends: a second login to the same maildrop gets -ERR
     (RFC 1939 §4, RFC 2449 §8.1.2 IN-USE)."""
     _, _, _, _, attempt = _hold_and_retry(pop3, maildrop)
-    expect(not attempt.ok, "login of a second session while the first holds the maildrop", expected="-ERR [IN-USE] ...", actual=attempt)
+    expect(
+        not attempt.ok,
+        "login of a second session while the first holds the maildrop",
+        expected="-ERR [IN-USE] ...",
+        actual=attempt,
+    )
 
 
 @pytest.mark.rfc(2449, "8.1.2", "SHOULD")
@@ -106,7 +121,12 @@ def test_first_session_unaffected_by_refused_second(pop3, maildrop):
     stat_after = first.command("STAT")
     expect_equal(stat_after.text, stat_before.text, "STAT of the first session before/after")
     retr = first.command(f"RETR {message.number}", multiline=True)
-    expect(retr.ok and retr.payload.endswith(message.body), "RETR in the first session", expected="+OK and the message", actual=retr)
+    expect(
+        retr.ok and retr.payload.endswith(message.body),
+        "RETR in the first session",
+        expected="+OK and the message",
+        actual=retr,
+    )
     quit_ = first.command("QUIT")
     expect(quit_.ok, "QUIT of the first session", expected="+OK", actual=quit_)
 

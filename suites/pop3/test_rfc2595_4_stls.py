@@ -32,7 +32,12 @@ def test_stls_negotiates_tls12_or_later(pop3):
     """TLS started with STLS is TLS 1.2 or later."""
     client = start_tls(pop3)
     version = client.sock.version()
-    expect(version in ("TLSv1.2", "TLSv1.3"), "negotiated TLS version", expected="TLSv1.2 or TLSv1.3", actual=version)
+    expect(
+        version in ("TLSv1.2", "TLSv1.3"),
+        "negotiated TLS version",
+        expected="TLSv1.2 or TLSv1.3",
+        actual=version,
+    )
 
 
 @pytest.mark.rfc(2595, "4", "MUST")
@@ -66,7 +71,12 @@ def test_stls_in_transaction_is_refused(pop3):
     response = client.command("STLS")
     expect(not response.ok, "STLS in the TRANSACTION state", expected="-ERR", actual=response)
     stat = client.command("STAT")
-    expect(stat.ok, "STAT after the refused STLS (still plain, still TRANSACTION)", expected="+OK", actual=stat)
+    expect(
+        stat.ok,
+        "STAT after the refused STLS (still plain, still TRANSACTION)",
+        expected="+OK",
+        actual=stat,
+    )
 
 
 @pytest.mark.rfc(2595, "4", "MUST")
@@ -93,7 +103,12 @@ def test_capa_after_tls_offers_a_way_to_log_in(pop3):
     discards its pre-TLS knowledge can still log in."""
     client = start_tls(pop3)
     caps = parse_capa(capa_lines(client))
-    expect("USER" in caps or "SASL" in caps, "CAPA over TLS", expected="USER or SASL", actual=sorted(caps))
+    expect(
+        "USER" in caps or "SASL" in caps,
+        "CAPA over TLS",
+        expected="USER or SASL",
+        actual=sorted(caps),
+    )
 
 
 @pytest.mark.rfc(2595, "4", "MUST")
@@ -118,10 +133,20 @@ def test_command_pipelined_after_stls_is_not_processed(pop3):
         unasked = not client.connection_closed(1.0) and bool(client._buffer)
     except (OSError, ssl.SSLError):
         return
-    expect(not unasked, "nothing arrives over TLS before the client sends a command", expected="silence", actual=client._buffer)
+    expect(
+        not unasked,
+        "nothing arrives over TLS before the client sends a command",
+        expected="silence",
+        actual=client._buffer,
+    )
     client.send_line("XYZZY")
     first = client.read_response()
-    expect(not first.ok, "the first answer over TLS is the one for XYZZY", expected="-ERR", actual=first)
+    expect(
+        not first.ok,
+        "the first answer over TLS is the one for XYZZY",
+        expected="-ERR",
+        actual=first,
+    )
 
 
 @pytest.mark.rfc(2595, "2.1", "SHOULD")
@@ -130,7 +155,9 @@ def test_plaintext_user_not_offered_before_tls(pop3):
     (unless configured to): the pre-TLS CAPA does not list USER."""
     client = pop3.open()
     caps = parse_capa(capa_lines(client))
-    expect("USER" not in caps, "CAPA before STLS", expected="no USER until TLS", actual=sorted(caps))
+    expect(
+        "USER" not in caps, "CAPA before STLS", expected="no USER until TLS", actual=sorted(caps)
+    )
 
 
 @pytest.mark.rfc(2595, "2.1", "SHOULD")
@@ -155,4 +182,6 @@ def test_user_before_stls_is_forgotten(pop3, account):
     expect(response.ok, "STLS after USER", expected="+OK", actual=response)
     client.start_tls(pop3.tls_context())
     password = client.command(f"PASS {account.password}")
-    expect(not password.ok, "PASS over TLS without a USER over TLS", expected="-ERR", actual=password)
+    expect(
+        not password.ok, "PASS over TLS without a USER over TLS", expected="-ERR", actual=password
+    )

@@ -18,7 +18,9 @@ def failed_login(pop3, account, how):
         if response.ok:
             response = client.command("PASS whatever-password")
     else:  # auth-plain
-        response = client.command(f"AUTH PLAIN {plain_token(account.user, account.password + '-wrong')}")
+        response = client.command(
+            f"AUTH PLAIN {plain_token(account.user, account.password + '-wrong')}"
+        )
     return response
 
 
@@ -72,10 +74,20 @@ def test_codes_on_login_failures_are_well_formed(pop3, account, pop3_capabilitie
     _needs(pop3_capabilities, how)
     response = failed_login(pop3, account, how)
     text = response.text
-    expect(not text.startswith("[") or bool(RESP_CODE.match(text)), "code syntax", expected="[CODE] or [CODE/SUB]", actual=response)
+    expect(
+        not text.startswith("[") or bool(RESP_CODE.match(text)),
+        "code syntax",
+        expected="[CODE] or [CODE/SUB]",
+        actual=response,
+    )
     levels = (response.code or "").upper().split("/")
     if levels[0] == "SYS":
-        expect(levels[1:2] in (["TEMP"], ["PERM"]), "SYS code sub-level", expected="SYS/TEMP or SYS/PERM", actual=response.code)
+        expect(
+            levels[1:2] in (["TEMP"], ["PERM"]),
+            "SYS code sub-level",
+            expected="SYS/TEMP or SYS/PERM",
+            actual=response.code,
+        )
 
 
 @pytest.mark.rfc(3206, "5", "SHOULD")
@@ -90,4 +102,9 @@ def test_in_use_is_not_reported_as_auth(pop3, maildrop):
     attempt = login(second, pop3.account)
     if attempt.ok:
         pytest.skip("the server let the second session in: no lock to report")
-    expect((attempt.code or "").upper() != "AUTH", "code of the locked-maildrop refusal", expected="[IN-USE]", actual=attempt)
+    expect(
+        (attempt.code or "").upper() != "AUTH",
+        "code of the locked-maildrop refusal",
+        expected="[IN-USE]",
+        actual=attempt,
+    )

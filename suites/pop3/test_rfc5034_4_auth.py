@@ -23,8 +23,18 @@ def sasl_exchange(client, mechanism, user, password, *, initial):
             return client.command(f"AUTH PLAIN {token}")
         client.send_line("AUTH PLAIN")
         challenge, final = read_continuation(client)
-        expect(final is None, "AUTH PLAIN without initial response asks for it", expected="+ CRLF", actual=final)
-        expect(challenge == b"", "PLAIN's server challenge is empty", expected="+ (empty)", actual=challenge)
+        expect(
+            final is None,
+            "AUTH PLAIN without initial response asks for it",
+            expected="+ CRLF",
+            actual=final,
+        )
+        expect(
+            challenge == b"",
+            "PLAIN's server challenge is empty",
+            expected="+ (empty)",
+            actual=challenge,
+        )
         client.send_line(token)
         return client.read_response()
     # LOGIN: username and password, each after a '+ ' prompt.
@@ -35,7 +45,12 @@ def sasl_exchange(client, mechanism, user, password, *, initial):
         client.send_line("AUTH LOGIN")
     for answer in answers:
         _, final = read_continuation(client)
-        expect(final is None, "AUTH LOGIN prompts with a '+ ' continuation", expected="+ base64", actual=final)
+        expect(
+            final is None,
+            "AUTH LOGIN prompts with a '+ ' continuation",
+            expected="+ base64",
+            actual=final,
+        )
         client.send_line(b64(answer))
     return client.read_response()
 
@@ -62,10 +77,19 @@ def test_auth_wrong_password_fails(pop3, account, pop3_capabilities, mechanism):
     AUTHORIZATION state (STAT is refused)."""
     require_mechanism(pop3_capabilities, mechanism)
     client = pop3.open()
-    response = sasl_exchange(client, mechanism, account.user, account.password + "-wrong", initial=True)
-    expect(not response.ok, f"AUTH {mechanism} with a wrong password", expected="-ERR", actual=response)
+    response = sasl_exchange(
+        client, mechanism, account.user, account.password + "-wrong", initial=True
+    )
+    expect(
+        not response.ok, f"AUTH {mechanism} with a wrong password", expected="-ERR", actual=response
+    )
     stat = client.command("STAT")
-    expect(not stat.ok, "STAT after the failed AUTH", expected="-ERR (still AUTHORIZATION)", actual=stat)
+    expect(
+        not stat.ok,
+        "STAT after the failed AUTH",
+        expected="-ERR (still AUTHORIZATION)",
+        actual=stat,
+    )
 
 
 @pytest.mark.rfc(5034, "4", "MUST")
@@ -82,12 +106,19 @@ def test_star_cancels_the_exchange(pop3, account, pop3_capabilities, mechanism):
     cancel = client.read_response()
     expect(not cancel.ok, "'*' in answer to a continuation", expected="-ERR", actual=cancel)
     response = sasl_exchange(client, mechanism, account.user, account.password, initial=False)
-    expect(response.ok, f"AUTH {mechanism} after the cancelled exchange", expected="+OK", actual=response)
+    expect(
+        response.ok,
+        f"AUTH {mechanism} after the cancelled exchange",
+        expected="+OK",
+        actual=response,
+    )
 
 
 @pytest.mark.rfc(5034, "4", "MUST")
 @pytest.mark.parametrize(
-    "bad", ["!!!!", "AAA", "A===", "AAAA AAAA", "*AAA"], ids=["symbols", "short", "bad-padding", "space", "star-prefix"]
+    "bad",
+    ["!!!!", "AAA", "A===", "AAAA AAAA", "*AAA"],
+    ids=["symbols", "short", "bad-padding", "space", "star-prefix"],
 )
 def test_invalid_base64_initial_response_fails(pop3, pop3_capabilities, bad):
     """If the server cannot base64-decode a client response (here the initial response),
@@ -110,7 +141,9 @@ def test_invalid_base64_continuation_fails(pop3, pop3_capabilities, mechanism):
     expect(final is None, f"AUTH {mechanism} asks with '+ '", expected="+ ...", actual=final)
     client.send_line("%%%not-base64%%%")
     response = client.read_response()
-    expect(not response.ok, "an undecodable continuation response", expected="-ERR", actual=response)
+    expect(
+        not response.ok, "an undecodable continuation response", expected="-ERR", actual=response
+    )
 
 
 @pytest.mark.rfc(5034, "4", "MUST")
@@ -125,7 +158,12 @@ def test_equals_is_a_zero_length_initial_response(pop3, account, pop3_capabiliti
     if final is None:
         client.send_line("*")  # leave the exchange cleanly before failing
         client.read_response()
-    expect(final is not None and not final.ok, "AUTH PLAIN =", expected="-ERR", actual=final or f"'+ ' continuation {challenge!r}")
+    expect(
+        final is not None and not final.ok,
+        "AUTH PLAIN =",
+        expected="-ERR",
+        actual=final or f"'+ ' continuation {challenge!r}",
+    )
     again = client.command(f"AUTH PLAIN {plain_token(account.user, account.password)}")
     expect(again.ok, "AUTH PLAIN with valid credentials afterwards", expected="+OK", actual=again)
 
@@ -186,6 +224,11 @@ def test_continuation_line_format(pop3, pop3_capabilities, mechanism):
         expected="'+ ' base64 CRLF",
         actual=raw,
     )
-    expect(bool(BASE64.match(raw[2:-2])), "the challenge is base64", expected="base64 or empty", actual=raw)
+    expect(
+        bool(BASE64.match(raw[2:-2])),
+        "the challenge is base64",
+        expected="base64 or empty",
+        actual=raw,
+    )
     client.send_line("*")
     client.read_response()

@@ -72,7 +72,12 @@ def test_lang_lists_languages(pop3):
     response = client.command("LANG", multiline=True)
     expect(response.ok, "LANG", expected="+OK and a list", actual=response)
     bad = [line for line in response.lines or [] if not LANG_LINE.match(line)]
-    expect(bool(response.lines) and not bad, "language lines", expected="<tag> SP <description>", actual=bad or "empty list")
+    expect(
+        bool(response.lines) and not bad,
+        "language lines",
+        expected="<tag> SP <description>",
+        actual=bad or "empty list",
+    )
 
 
 @pytest.mark.rfc(6856, "3", "MUST")

@@ -19,8 +19,15 @@ def test_pop3s_greets_over_tls(pop3, pop3s):
     """On the implicit-TLS port the TLS handshake comes first, then the POP3 greeting
     +OK is sent over TLS."""
     client = pop3.open(endpoint=pop3s)
-    expect(client.is_tls, "the connection is TLS from the first byte", expected="TLS", actual="plain")
-    expect(client.greeting is not None and client.greeting.ok, "greeting over TLS", expected="+OK ...", actual=client.greeting)
+    expect(
+        client.is_tls, "the connection is TLS from the first byte", expected="TLS", actual="plain"
+    )
+    expect(
+        client.greeting is not None and client.greeting.ok,
+        "greeting over TLS",
+        expected="+OK ...",
+        actual=client.greeting,
+    )
 
 
 @pytest.mark.rfc(8314, "4.1", "MUST")
@@ -28,7 +35,12 @@ def test_pop3s_negotiates_tls12_or_later(pop3, pop3s):
     """Implicit TLS uses TLS 1.2 or later."""
     client = pop3.open(endpoint=pop3s)
     version = client.sock.version()
-    expect(version in ("TLSv1.2", "TLSv1.3"), "negotiated TLS version", expected="TLSv1.2 or TLSv1.3", actual=version)
+    expect(
+        version in ("TLSv1.2", "TLSv1.3"),
+        "negotiated TLS version",
+        expected="TLSv1.2 or TLSv1.3",
+        actual=version,
+    )
 
 
 @pytest.mark.rfc(8314, "3.3", "MUST")
