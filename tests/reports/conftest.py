@@ -13,7 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["pytester"]
+from .sample_suite import SAMPLE_SUITE
+
+# Inner runs: no cache folder; no pytest-benchmark, which warns (an error here) whenever
+# it sees xdist, as it does when these tests themselves run under -n.
+PLAIN = ("-p", "no:cacheprovider", "-p", "no:benchmark")
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -47,46 +51,6 @@ def fake_pop3() -> Iterator[str]:
         server.server_close()
 
 
-SAMPLE_SUITE = '''
-import os
-
-import pytest
-from mailspec.fixtures.requirements import expect
-
-
-@pytest.mark.rfc(1939, "5", "MUST")
-def test_list_answers():
-    """LIST answers +OK."""
-
-
-@pytest.mark.rfc(1939, "5", "MUST")
-def test_stat_counts(pop3):
-    """STAT answers +OK, the count and the size."""
-    client = pop3.login()
-    reply = client.command("STAT")
-    expect(os.environ.get("SAMPLE_STAT") != "broken", "STAT of a maildrop",
-           expected="+OK 1 120", actual=f"{reply} 1 121")
-
-
-@pytest.mark.rfc(2449, "6.6", "SHOULD")
-def test_pipelining_batch():
-    """A server announcing PIPELINING processes a batch of commands."""
-    assert os.environ.get("SAMPLE_PIPE") != "broken", "the batch lost a reply"
-
-
-@pytest.mark.rfc(1939, "7", "MAY")
-@pytest.mark.parametrize("argument", ["zero", "minus"])
-def test_uidl_argument(argument):
-    """UIDL with a bad argument answers -ERR."""
-
-
-@pytest.mark.rfc(2449, "6.1", "MUST")
-def test_top_needs_capability():
-    """TOP answers the header and the first lines."""
-    pytest.skip("CAPA does not announce TOP")
-'''
-
-
 @pytest.fixture
 def sample(pytester: pytest.Pytester, fake_pop3: str, monkeypatch: pytest.MonkeyPatch):
     """The sample suite in a pytester folder; ``sample.run(*args)`` runs it against the
@@ -102,10 +66,8 @@ def sample(pytester: pytest.Pytester, fake_pop3: str, monkeypatch: pytest.Monkey
         @staticmethod
         def run(*args: str, workers: int = 0) -> pytest.RunResult:
             accounts = ["--user", "u%d", "--users", "1-2", "--password", "p"]
-            extra = ["-n", str(workers), "-p", "no:benchmark"] if workers else []
-            return pytester.runpytest(
-                "-p", "no:cacheprovider", "--target", fake_pop3, *accounts, *extra, *args
-            )
+            extra = ["-n", str(workers)] if workers else []
+            return pytester.runpytest(*PLAIN, "--target", fake_pop3, *accounts, *extra, *args)
 
         @staticmethod
         def breaks(name: str) -> None:

@@ -11,6 +11,9 @@ import pytest
 from mailspec.fixtures.report_ids import command_of, spec_matches
 from mailspec.fixtures.results_json import SCHEMA, load_document
 
+from .conftest import PLAIN
+from .sample_suite import SAMPLE_SUITE
+
 STAT = "pop3/rfc1939/5/stat-counts"
 
 
@@ -47,9 +50,9 @@ def test_command_is_the_first_keyword():
 
 
 def test_list_requirements_contacts_no_server(pytester):
-    pytester.makepyfile(test_sample=__import__("conftest").SAMPLE_SUITE)
+    pytester.makepyfile(test_sample=SAMPLE_SUITE)
     # Nothing listens on port 9: a contacted target would be a usage error (exit 4).
-    result = pytester.runpytest("-p", "no:cacheprovider", "--target", "127.0.0.1:9", "--list-requirements")
+    result = pytester.runpytest(*PLAIN, "--target", "127.0.0.1:9", "--list-requirements")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(
         [
@@ -68,9 +71,9 @@ def test_list_requirements_contacts_no_server(pytester):
 
 
 def test_spec_selects_and_list_shows_the_selection(pytester):
-    pytester.makepyfile(test_sample=__import__("conftest").SAMPLE_SUITE)
+    pytester.makepyfile(test_sample=SAMPLE_SUITE)
     result = pytester.runpytest(
-        "-p", "no:cacheprovider", "--target", "127.0.0.1:9", "--list-requirements", "--spec", "rfc1939:7,rfc2449"
+        *PLAIN, "--target", "127.0.0.1:9", "--list-requirements", "--spec", "rfc1939:7,rfc2449"
     )
     assert result.ret == 0
     out = result.stdout.str()
@@ -95,7 +98,7 @@ def test_duplicate_ids_are_a_usage_error(pytester, fake_pop3):
         test_a='import pytest\n@pytest.mark.rfc(1939, "5", "MUST")\ndef test_same():\n    """x"""\n',
         test_b='import pytest\n@pytest.mark.rfc(1939, "5", "MUST")\ndef test_same():\n    """y"""\n',
     )
-    result = pytester.runpytest("-p", "no:cacheprovider", "--target", "127.0.0.1:9", "--collect-only")
+    result = pytester.runpytest(*PLAIN, "--target", "127.0.0.1:9", "--collect-only")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*two tests have the id pop3/rfc1939/5/same*"])
 
