@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from mailspec.fixtures.pop3_session import SetupError
 from mailspec.fixtures.requirements import expect, expect_equal
-from mailspec.suites.pop3._ext_helpers import read_responses
+from mailspec.suites.pop3._ext_helpers import plain_token, read_responses
 
 pytestmark = pytest.mark.pop3_capability("PIPELINING")
 
@@ -146,6 +146,19 @@ def test_login_pipelined_in_authorization(pop3, account):
     client = pop3.open()
     responses = run_batch(client, [f"USER {account.user}", f"PASS {account.password}", "STAT"])
     expect_equal([r.status for r in responses], ["+OK"] * 3, "USER / PASS / STAT pipelined")
+
+
+@pytest.mark.rfc(2449, "6.6", "MUST")
+def test_sasl_login_pipelined(pop3, account, pop3_capabilities):
+    """A SASL login with an initial response and the first TRANSACTION commands can be
+    sent in one write: AUTH PLAIN, STAT and NOOP get +OK, +OK, +OK in order."""
+    if "PLAIN" not in [m.upper() for m in pop3_capabilities.args("SASL") or []]:
+        pytest.skip("SASL PLAIN is not announced")
+    client = pop3.open()
+    responses = run_batch(
+        client, [f"AUTH PLAIN {plain_token(account.user, account.password)}", "STAT", "NOOP"]
+    )
+    expect_equal([r.status for r in responses], ["+OK"] * 3, "AUTH PLAIN / STAT / NOOP pipelined")
 
 
 @pytest.mark.rfc(2449, "6.6", "MUST")

@@ -65,10 +65,12 @@ def test_invalid_utf8_user_name_is_refused(pop3, pop3_capabilities):
 
 @pytest.mark.rfc(6856, "3", "MUST")
 @pytest.mark.pop3_capability("LANG")
-def test_lang_lists_languages(pop3):
-    """LANG without an argument answers +OK and a multi-line list, one language per line:
-    a language tag, a space, a description."""
-    client = pop3.open()
+@pytest.mark.parametrize("state", ["authorization", "transaction"])
+def test_lang_lists_languages(pop3, state):
+    """LANG (valid in the AUTHORIZATION and TRANSACTION states) without an argument
+    answers +OK and a multi-line list, one language per line: a language tag, a space,
+    a description."""
+    client = pop3.login() if state == "transaction" else pop3.open()
     response = client.command("LANG", multiline=True)
     expect(response.ok, "LANG", expected="+OK and a list", actual=response)
     bad = [line for line in response.lines or [] if not LANG_LINE.match(line)]
