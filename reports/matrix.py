@@ -122,7 +122,7 @@ def load_runs(
         else:
             recorded = baseline_from_results(document)
             if recorded is not None:
-                run.baseline_source = (document.get("baseline") or {}).get("path", "baseline")
+                run.baseline_source = Path((document.get("baseline") or {}).get("path", "baseline")).name
                 run.baseline_diff = diff(document, recorded)
         runs.append(run)
     return runs
@@ -235,16 +235,26 @@ def _totals(run: Run, sections: list[Section]) -> Score:
     return score(run, [case for section in sections for case in section.cases])
 
 
+# Target facts shown on the card; the rest (paths, timings) goes under "more".
+CARD_INFO = ("server", "version", "variant", "storage")
+
+
 def _run_card(run: Run, sections: list[Section]) -> str:
     target = run.target
     meta = run.document.get("run", {})
     total = _totals(run, sections)
-    endpoints = "".join(
+    info = {str(k): str(v) for k, v in (target.get("info") or {}).items()}
+    shown = [f"<li><span>{e(k)}</span> {e(info[k])}</li>" for k in CARD_INFO if k in info]
+    endpoints = [
         f"<li><span>{e(name)}</span> <code>{e(url)}</code></li>"
         for name, url in (target.get("endpoints") or {}).items()
-    )
-    info = "".join(
-        f"<li><span>{e(str(k))}</span> {e(str(v))}</li>" for k, v in (target.get("info") or {}).items()
+    ]
+    more = [f"<li><span>{e(k)}</span> {e(v)}</li>" for k, v in info.items() if k not in CARD_INFO]
+    more += endpoints[1:]
+    more.append(f"<li><span>run</span> {e(str(meta.get('started', '')))}</li>")
+    more.append(
+        f"<li><span>mailspec</span> {e(str(run.document.get('mailspec_version', '')))}"
+        f"{' (strict)' if meta.get('strict') else ''}</li>"
     )
     counts = " · ".join(
         f'<span class="count {OUTCOME_CLASS.get(o, "na")}">{n} {e(OUTCOME_LABEL.get(o, o))}</span>'
@@ -254,10 +264,9 @@ def _run_card(run: Run, sections: list[Section]) -> str:
     return (
         f'<article class="card {total.worst}"><h3>{e(run.label)}</h3>'
         f'<p class="big">{percent}<small> {total.passed}/{total.applicable} pass</small></p>'
-        f'<p class="counts">{counts}</p><ul class="kv">{endpoints}{info}'
-        f"<li><span>run</span> {e(str(meta.get('started', '')))}</li>"
-        f"<li><span>mailspec</span> {e(str(run.document.get('mailspec_version', '')))}"
-        f"{' · strict' if meta.get('strict') else ''}</li></ul></article>"
+        f'<p class="counts">{counts}</p><ul class="kv">{"".join(endpoints[:1])}{"".join(shown)}</ul>'
+        f'<details class="more"><summary>more</summary><ul class="kv">{"".join(more)}</ul></details>'
+        "</article>"
     )
 
 
@@ -276,7 +285,7 @@ def _matrix(runs: list[Run], sections: list[Section]) -> str:
         rows.append(
             f'<tr><th scope="row"><a href="#{section.key}">{e(section.title)}</a>'
             f'<span class="sub">{e(section_title(section.document, section.section))}</span>'
-            f'<span class="sub">{len(section.cases)} cases · {e("/".join(levels))}</span></th>{cells}</tr>'
+            f'<span class="sub">{len(section.cases)} case{"s" if len(section.cases) != 1 else ""} · {e("/".join(levels))}</span></th>{cells}</tr>'
         )
     totals = "".join(
         f'<td class="cell total {(s := _totals(run, sections)).worst}">'

@@ -96,7 +96,7 @@ def test_update_round_trips(sample):
     entry = written["deviations"][STAT]
     assert entry["rfc"] == "RFC 1939 §5 (MUST)"
     assert entry["verdict"] == "server deviates"
-    assert entry["reason"].startswith("new: STAT of a maildrop")
+    assert entry["reason"].startswith("unreviewed: STAT of a maildrop")
     # 2. A reviewer writes the reason; the file parses back to the same entries.
     text = baseline.read_text().replace(entry["reason"], "counts the envelope line")
     baseline.write_text(text)
