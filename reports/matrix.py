@@ -539,10 +539,10 @@ def render(runs: list[Run], *, title: str = "mailspec conformance matrix") -> st
 <nav><a href="#matrix">Matrix</a><a href="#capabilities">Capabilities</a>{'<a href="#baseline">Baseline</a>' if any(r.baseline_diff for r in runs) else ''}<a href="#cases">Cases</a></nav></header>
 <main>
 <section id="targets"><div class="cards">{"".join(_run_card(run, sections) for run in runs)}</div></section>
-<section id="matrix"><h2>Matrix</h2>
+<div class="duo"><section id="matrix"><h2>Matrix</h2>
 <p class="legend"><span class="swatch ok"></span>all pass <span class="swatch known"></span>only known deviations <span class="swatch warn"></span>SHOULD / MAY deviation <span class="swatch bad"></span>MUST deviation or error <span class="swatch na"></span>nothing ran (capability missing)</p>
 {_matrix(runs, sections)}</section>
-<section id="capabilities"><h2>Capabilities</h2>{_capabilities(runs)}</section>
+<section id="capabilities"><h2>Capabilities</h2>{_capabilities(runs)}</section></div>
 {_baseline(runs)}
 <section id="cases"><h2>Cases</h2>
 <p class="filters"><label><input type="radio" name="filter" value="all" checked> all cases</label>
