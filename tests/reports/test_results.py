@@ -180,7 +180,7 @@ def test_pytest_html_shows_id_requirement_and_transcript(sample):
     blob = json.loads(html.unescape(re.search(r'data-jsonblob="([^"]*)"', page).group(1)))
     [entry] = blob["tests"]["test_sample.py::test_stat_counts"]
     row = "".join(entry["resultsTableRow"])
-    assert f"<code>{STAT}</code>" in row
+    assert f"<code>{STAT}</code>" in entry["resultsTableRow"][1]
     assert 'href="https://www.rfc-editor.org/rfc/rfc1939.html#section-5"' in row
     assert "STAT answers +OK, the count and the size." in row
     assert "Transcript" in entry["log"] and "C: STAT" in entry["log"]
