@@ -134,3 +134,16 @@ def test_missing_baseline_is_a_usage_error(sample):
     result = sample.run("--baseline", str(sample.path / "nope.toml"))
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*nope.toml does not exist (create it with --update-baseline)*"])
+
+
+def test_gate_and_update_under_xdist(sample):
+    """The workers apply the baseline; the controller writes the file and decides."""
+    baseline = sample.path / "baseline.toml"
+    sample.breaks("stat")
+    assert sample.run("--baseline", str(baseline), "--update-baseline", workers=2).ret == 0
+    assert list(tomllib.loads(baseline.read_text())["deviations"]) == [STAT]
+    result = sample.run("--baseline", str(baseline), workers=2)
+    result.assert_outcomes(passed=4, xfailed=1, skipped=1)
+    assert result.ret == 0
+    sample.heals("stat")
+    assert sample.run("--baseline", str(baseline), "--strict-baseline", workers=2).ret == EXIT_BASELINE_STALE
