@@ -34,8 +34,10 @@
   if (expand) expand.addEventListener("click", function () { setAll(true); });
   if (collapse) collapse.addEventListener("click", function () { setAll(false); });
 
-  var capsDiff = document.getElementById("caps-diff-only");
-  if (capsDiff) capsDiff.addEventListener("change", function () {
-    document.querySelectorAll("table.caps tr.same").forEach(function (r) { r.hidden = capsDiff.checked; });
+  document.querySelectorAll(".caps-diff-only").forEach(function (box) {
+    box.addEventListener("change", function () {
+      var table = box.closest("p").nextElementSibling.querySelector("table.caps");
+      table.querySelectorAll("tr.same").forEach(function (r) { r.hidden = box.checked; });
+    });
   });
 })();

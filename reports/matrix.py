@@ -212,7 +212,8 @@ def _slug(text: str) -> str:
 def _cell(run: Run, section: Section, index: int) -> str:
     result = score(run, section.cases)
     if result.applicable == 0:
-        label = "skipped" if result.skipped else "&ndash;"
+        missing = result.counts.get("missing", 0)
+        label = "not run" if missing and missing == sum(result.counts.values()) else "skipped"
         return f'<td class="cell na" data-col="{index}"><a href="#{section.key}">{label}</a></td>'
     percent = round(100 * (result.ratio or 0))
     bad = result.counts.get("failed", 0) + result.counts.get("error", 0)
@@ -299,37 +300,59 @@ def _matrix(runs: list[Run], sections: list[Section]) -> str:
     )
 
 
+# (protocol, state before login, state after login) as the results file names them.
+CAPABILITY_STATES = (("pop3", "authorization", "transaction"), ("imap", "before_login", "after_login"))
+
+
 def _capabilities(runs: list[Run]) -> str:
-    per_run: list[dict[str, tuple[bool, bool, list[str]]]] = []
+    tables = [_capability_table(runs, *states) for states in CAPABILITY_STATES]
+    tables = [table for table in tables if table]
+    if not tables:
+        return '<p class="muted">No capabilities recorded in the results files.</p>'
+    return "".join(tables)
+
+
+def _capability_table(runs: list[Run], protocol: str, before_key: str, after_key: str) -> str:
+    per_run: list[dict[str, tuple[bool, bool, list[str]]] | None] = []
     names: set[str] = set()
-    any_known = False
     for run in runs:
-        caps = ((run.target.get("capabilities") or {}).get("pop3")) or {}
-        auth = caps.get("authorization") or {}
-        txn = caps.get("transaction") or {}
-        any_known = any_known or bool(auth or txn)
-        table = {}
-        for name in set(auth) | set(txn):
-            table[name] = (name in auth, name in txn, txn.get(name) or auth.get(name) or [])
+        caps = (run.target.get("capabilities") or {}).get(protocol)
+        if not isinstance(caps, dict) or "error" in caps:
+            per_run.append(None)
+            continue
+        before = caps.get(before_key) or {}
+        after = caps.get(after_key) or {}
+        table = {
+            name: (name in before, name in after, after.get(name) or before.get(name) or [])
+            for name in set(before) | set(after)
+        }
         names |= set(table)
         per_run.append(table)
-    if not any_known:
-        return '<p class="muted">No capabilities recorded (the results files were written without a POP3 endpoint, or CAPA failed).</p>'
+    if not names:
+        return ""
     head = "".join(f"<th scope=\"col\">{e(run.label)}</th>" for run in runs)
     rows = []
     differing = 0
     for name in sorted(names):
-        values = [table.get(name) for table in per_run]
-        shapes = {(v[0], v[1], tuple(v[2])) if v else None for v in values}
+        values = [None if table is None else table.get(name) for table in per_run]
+        # Targets without this protocol (or whose CAPA failed) do not count as different.
+        shapes = {
+            (v[0], v[1], tuple(v[2])) if v else None
+            for table, v in zip(per_run, values, strict=True)
+            if table is not None
+        }
         differs = len(shapes) > 1
         differing += differs
         cells = []
-        for value in values:
+        for table, value in zip(per_run, values, strict=True):
+            if table is None:
+                cells.append(f'<td class="cap unknown">no {e(protocol.upper())} data</td>')
+                continue
             if value is None:
                 cells.append('<td class="cap no">—</td>')
                 continue
-            auth, txn, args = value
-            where = "both states" if auth and txn else ("before login" if auth else "after login")
+            before, after, args = value
+            where = "both states" if before and after else ("before login" if before else "after login")
             text = " ".join(args)
             cells.append(
                 f'<td class="cap yes"><span class="tick">✓</span> <small>{e(where)}</small>'
@@ -338,16 +361,19 @@ def _capabilities(runs: list[Run]) -> str:
         rows.append(
             f'<tr class="{"differs" if differs else "same"}"><th scope="row"><code>{e(name)}</code></th>{"".join(cells)}</tr>'
         )
-    summary = (
-        f"{differing} of {len(names)} POP3 capabilities differ between the targets"
-        if len(runs) > 1
-        else f"{len(names)} POP3 capabilities"
-    )
+    label = protocol.upper()
+    known = [run.label for run, table in zip(runs, per_run, strict=True) if table is not None]
+    if len(known) > 1:
+        summary = f"{differing} of {len(names)} {label} capabilities differ between the targets"
+    else:
+        summary = f"{len(names)} {label} capabilities (announced by {', '.join(known)})"
+    # Open when there is something to compare; a protocol only one target speaks stays folded.
     return (
-        f'<p class="muted">{e(summary)}. Rows that differ are marked; <label>'
-        '<input type="checkbox" id="caps-diff-only"> show only differences</label></p>'
-        f'<div class="scroll"><table class="caps"><thead><tr><th scope="col">CAPA</th>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f'<details class="caps-block"{" open" if len(known) > 1 else ""}><summary>{e(summary)}</summary>'
+        '<p class="muted">Rows that differ are marked; <label>'
+        '<input type="checkbox" class="caps-diff-only"> show only differences</label></p>'
+        f'<div class="scroll"><table class="caps"><thead><tr><th scope="col">{e(label)}</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></details>"
     )
 
 

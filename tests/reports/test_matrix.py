@@ -123,7 +123,7 @@ def test_matrix_content(two_results, tmp_path):
     assert "baseline: counts LF" in page
     assert "SHOULD-level deviation (fails with --strict): no [IN-USE]" in page
     # capability differences
-    assert "3 of 4 POP3 capabilities differ between the targets" in page
+    assert "3 of 4 POP3 capabilities differ between the targets</summary>" in page
     assert '<tr class="differs"><th scope="row"><code>EXPIRE</code>' in page
     assert '<tr class="same"><th scope="row"><code>CAPA</code>' in page
     # changes since the baseline: the [one] failure is new; pipelining did not run
