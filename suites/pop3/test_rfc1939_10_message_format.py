@@ -15,15 +15,17 @@ def test_list_size_equals_retrieved_octets(pop3, maildrop, name):
     not count the octets added by byte-stuffing: LIST n equals the RETR payload length."""
     [message] = maildrop.seed(name)
     client = pop3.login()
-    size = two_numbers(expect_ok(client.command(f"LIST {message.number}"), "LIST n"),
-                       "LIST n")[1]
+    size = two_numbers(expect_ok(client.command(f"LIST {message.number}"), "LIST n"), "LIST n")[1]
     response = retr(client, message.number)
     expect_equal(size, len(response.payload), "LIST size vs octets of the unstuffed message")
     stuffing = sum(raw.startswith(b".") for raw in response.raw_lines)
     if stuffing:
-        expect(size != sum(len(raw) for raw in response.raw_lines),
-               "the stuffed dots are not counted", expected=len(response.payload),
-               actual=size)
+        expect(
+            size != sum(len(raw) for raw in response.raw_lines),
+            "the stuffed dots are not counted",
+            expected=len(response.payload),
+            actual=size,
+        )
 
 
 @pytest.mark.rfc(1939, "10", "MUST")
@@ -32,12 +34,15 @@ def test_size_counts_crlf_line_ends(pop3, maildrop):
     (which uses CRLF) and exactly the retrieved CRLF form."""
     [message] = maildrop.seed("numbered-lines")
     client = pop3.login()
-    size = two_numbers(expect_ok(client.command(f"LIST {message.number}"), "LIST n"),
-                       "LIST n")[1]
+    size = two_numbers(expect_ok(client.command(f"LIST {message.number}"), "LIST n"), "LIST n")[1]
     payload = retr(client, message.number).payload
     expect_equal(size, len(payload), "LIST size vs RETR octets")
-    expect(size >= len(message.sent), "the size counts the CRLF line ends",
-           expected=f">= {len(message.sent)} (delivered octets, CRLF)", actual=size)
+    expect(
+        size >= len(message.sent),
+        "the size counts the CRLF line ends",
+        expected=f">= {len(message.sent)} (delivered octets, CRLF)",
+        actual=size,
+    )
 
 
 @pytest.mark.rfc(1939, "5", "MUST")

@@ -165,8 +165,12 @@ def test_dot_lines_are_byte_stuffed_on_the_wire(pop3, maildrop):
     response = retr(client, message.number)
     # The body is what follows the first empty line; compare it on the wire.
     raw = response.raw_lines
-    expect(b"\r\n" in raw, "the retrieved message has a header/body separator",
-           expected="an empty line", actual=raw)
+    expect(
+        b"\r\n" in raw,
+        "the retrieved message has a header/body separator",
+        expected="an empty line",
+        actual=raw,
+    )
     wire_body = raw[raw.index(b"\r\n") + 1 :]
     expect_equal(
         wire_body,

@@ -46,8 +46,11 @@ def test_generated_body_survives_stuffing(pop3, maildrop, lines):
     expect_equal(body, message.body, "the unstuffed body vs the delivered body")
     raw = response.raw_lines
     wire_body = raw[raw.index(b"\r\n") + 1 :]
-    expect_equal(wire_body, [stuffed(line) for line in body_lines(message)],
-                 "the body lines on the wire (stuffed)")
+    expect_equal(
+        wire_body,
+        [stuffed(line) for line in body_lines(message)],
+        "the body lines on the wire (stuffed)",
+    )
     client.close()
 
 
@@ -107,6 +110,5 @@ def test_random_argument_never_names_a_missing_message(pop3, maildrop, template,
     client = pop3.login()
     line = template.format(token)
     response = client.command(line, multiline=template.split()[0] in ("RETR", "TOP"))
-    expect(not response.ok, f"{line!r} names no existing message", expected="-ERR",
-           actual=response)
+    expect(not response.ok, f"{line!r} names no existing message", expected="-ERR", actual=response)
     client.close()

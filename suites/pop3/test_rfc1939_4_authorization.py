@@ -74,9 +74,7 @@ def test_pass_after_failed_pass_without_new_user_is_rejected(pop3, account):
     if client.connection_closed(wait=0.2):
         settle_failed_auth(pop3)
         pytest.skip("the server closed the connection after the failed PASS (allowed)")
-    expect_err(
-        client.command(f"PASS {account.password}"), "a second PASS without a new USER"
-    )
+    expect_err(client.command(f"PASS {account.password}"), "a second PASS without a new USER")
     client.close()
     settle_failed_auth(pop3)
 
@@ -109,8 +107,12 @@ def test_quit_after_failed_login_is_accepted(pop3, account):
     expect_err(client.command(f"PASS {account.password}-wrong"), "PASS with a wrong password")
     if not client.connection_closed(wait=0.2):
         expect_ok(client.command("QUIT"), "QUIT in AUTHORIZATION after a failed login")
-        expect(client.connection_closed(), "the server closes the connection after QUIT",
-               expected="connection closed", actual="still open")
+        expect(
+            client.connection_closed(),
+            "the server closes the connection after QUIT",
+            expected="connection closed",
+            actual="still open",
+        )
     settle_failed_auth(pop3)
 
 
@@ -146,9 +148,8 @@ def test_transaction_command_in_authorization_is_rejected(pop3, maildrop, accoun
     the AUTHORIZATION state (before USER, and between USER and PASS)."""
     [message] = maildrop.seed("plain")  # the only message number ever named here
     client = pop3.open()
-    if stage == "after USER":
-        if not client.command(f"USER {account.user}").ok:
-            pytest.skip("the server does not accept USER")
+    if stage == "after USER" and not client.command(f"USER {account.user}").ok:
+        pytest.skip("the server does not accept USER")
     response = client.command(command.format(n=message.number))
     expect_err(response, f"{command.split()[0]} before authentication")
 

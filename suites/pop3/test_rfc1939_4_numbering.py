@@ -13,8 +13,7 @@ def test_messages_are_numbered_from_one(pop3, maildrop):
     numbers are exactly 1..count."""
     maildrop.seed("plain", "plain", "plain")
     client = pop3.login()
-    expect_equal(sorted(list_all(client)), list(range(1, maildrop.view.count + 1)),
-                 "LIST numbers")
+    expect_equal(sorted(list_all(client)), list(range(1, maildrop.view.count + 1)), "LIST numbers")
 
 
 @pytest.mark.rfc(1939, "5", "MUST")
@@ -27,20 +26,27 @@ def test_numbers_stay_fixed_after_dele(pop3, maildrop):
     expect_ok(client.command(f"DELE {first.number}"), "DELE of the first seeded message")
     for message in (second, third):
         listing = expect_ok(client.command(f"LIST {message.number}"), "LIST after DELE")
-        expect_equal(two_numbers(listing, "LIST n"), (message.number, before[message.number]),
-                     "the same number and size after an earlier message was deleted")
-        expect_equal(marker_of(retr(client, message.number).payload), message.marker,
-                     f"RETR {message.number} still returns the same message")
+        expect_equal(
+            two_numbers(listing, "LIST n"),
+            (message.number, before[message.number]),
+            "the same number and size after an earlier message was deleted",
+        )
+        expect_equal(
+            marker_of(retr(client, message.number).payload),
+            message.marker,
+            f"RETR {message.number} still returns the same message",
+        )
 
 
 @pytest.mark.rfc(1939, "4", "MUST")
 def test_numbers_are_reassigned_in_the_next_session(pop3, maildrop):
     """Numbers are assigned when the maildrop is opened: after a deletion is committed,
     the next session numbers the remaining messages 1..count again."""
-    gone, keep = maildrop.seed("plain", "plain")
+    gone, _keep = maildrop.seed("plain", "plain")
     client = pop3.login()
     expect_ok(client.command(f"DELE {gone.number}"), "DELE of a seeded message")
     expect_ok(client.command("QUIT"), "QUIT commits the deletion")
     view = maildrop.scan()
-    expect_equal(sorted(view.sizes), list(range(1, view.count + 1)),
-                 "LIST numbers of the next session")
+    expect_equal(
+        sorted(view.sizes), list(range(1, view.count + 1)), "LIST numbers of the next session"
+    )

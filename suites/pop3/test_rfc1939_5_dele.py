@@ -31,11 +31,18 @@ def test_dele_affects_only_that_message(pop3, maildrop):
     client = pop3.login()
     expect_ok(client.command(f"DELE {second.number}"), "DELE of the middle message")
     for message in (first, third):
-        expect_equal(marker_of(retr(client, message.number).payload), message.marker,
-                     f"message {message.number} is still retrievable")
+        expect_equal(
+            marker_of(retr(client, message.number).payload),
+            message.marker,
+            f"message {message.number} is still retrievable",
+        )
     sizes = list_all(client)
-    expect(first.number in sizes and third.number in sizes, "the others are still listed",
-           expected=[first.number, third.number], actual=sizes)
+    expect(
+        first.number in sizes and third.number in sizes,
+        "the others are still listed",
+        expected=[first.number, third.number],
+        actual=sizes,
+    )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -46,10 +53,18 @@ def test_deleted_message_vanishes_from_uidl(pop3, maildrop):
     client = pop3.login()
     expect_ok(client.command(f"DELE {gone.number}"), "DELE of a seeded message")
     uids = uidl_all(client)
-    expect(gone.number not in uids, "no unique-id listing for the deleted message",
-           expected=f"no line for {gone.number}", actual=uids)
-    expect(keep.number in uids, "the other message is still listed",
-           expected=f"a line for {keep.number}", actual=uids)
+    expect(
+        gone.number not in uids,
+        "no unique-id listing for the deleted message",
+        expected=f"no line for {gone.number}",
+        actual=uids,
+    )
+    expect(
+        keep.number in uids,
+        "the other message is still listed",
+        expected=f"a line for {keep.number}",
+        actual=uids,
+    )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")

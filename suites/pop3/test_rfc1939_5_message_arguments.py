@@ -56,13 +56,17 @@ def _params():
         if capability:
             marks.append(pytest.mark.pop3_capability(capability))
         yield pytest.param(
-            command, line, id=f"{command}-missing-{'lines' if '{n}' in line else 'msg'}",
+            command,
+            line,
+            id=f"{command}-missing-{'lines' if '{n}' in line else 'msg'}",
             marks=marks,
         )
     # TOP's line count must be a non-negative number.
     for case, line in [("negative-lines", "TOP {n} -1"), ("non-numeric-lines", "TOP {n} x")]:
         yield pytest.param(
-            "TOP", line, id=f"TOP-{case}",
+            "TOP",
+            line,
+            id=f"TOP-{case}",
             marks=[pytest.mark.rfc(1939, "7", "MUST"), pytest.mark.pop3_capability("TOP")],
         )
 
@@ -83,8 +87,7 @@ def test_bad_message_argument_is_rejected(pop3, maildrop, command, line):
     )
     multiline = command in ("RETR", "TOP") or line in ("LIST", "UIDL")
     response = client.command(text, multiline=multiline)
-    expect(not response.ok, f"{text!r} names no existing message", expected="-ERR",
-           actual=response)
+    expect(not response.ok, f"{text!r} names no existing message", expected="-ERR", actual=response)
     # The session must still work (and must not have changed anything).
     expect_ok(client.command(f"LIST {message.number}"), "the session continues")
     # Never QUIT here: dropping the connection commits nothing (RFC 1939 §6).

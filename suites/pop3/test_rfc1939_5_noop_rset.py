@@ -16,7 +16,7 @@ def test_noop_answers_ok(pop3):
 @pytest.mark.rfc(1939, "5", "MUST")
 def test_noop_changes_nothing(pop3, maildrop):
     """NOOP does nothing: STAT and LIST are the same before and after, deletions stay."""
-    keep, gone = maildrop.seed("plain", "plain")
+    _keep, gone = maildrop.seed("plain", "plain")
     client = pop3.login()
     expect_ok(client.command(f"DELE {gone.number}"), "DELE of a seeded message")
     before = (stat(client), list_all(client))
@@ -37,8 +37,11 @@ def test_rset_unmarks_deleted_messages(pop3, maildrop):
     expect_equal(stat(client), totals, "STAT after RSET equals STAT before the DELEs")
     expect_equal(list_all(client), sizes, "LIST after RSET equals LIST before the DELEs")
     for message in (first, second):
-        expect_equal(marker_of(retr(client, message.number).payload), message.marker,
-                     f"RETR {message.number} after RSET")
+        expect_equal(
+            marker_of(retr(client, message.number).payload),
+            message.marker,
+            f"RETR {message.number} after RSET",
+        )
 
 
 @pytest.mark.rfc(1939, "5", "MUST")

@@ -32,8 +32,12 @@ def test_retr_sends_the_delivered_header_lines(pop3, maildrop, name):
         try:
             position = received.index(line, position) + 1
         except ValueError:
-            expect(False, "a delivered header line is missing or out of order",
-                   expected=line, actual=received)
+            expect(
+                False,
+                "a delivered header line is missing or out of order",
+                expected=line,
+                actual=received,
+            )
 
 
 @pytest.mark.rfc(1939, "5", "MUST")
@@ -73,5 +77,9 @@ def test_retr_leaves_the_message_in_the_maildrop(pop3, maildrop):
     retr(client, message.number)
     expect_ok(client.command("QUIT"), "QUIT after RETR")
     view = maildrop.scan()
-    expect(message.marker in view.markers.values(), "the retrieved message is still there",
-           expected=message.marker, actual=sorted(view.markers.values()))
+    expect(
+        message.marker in view.markers.values(),
+        "the retrieved message is still there",
+        expected=message.marker,
+        actual=sorted(view.markers.values()),
+    )

@@ -38,7 +38,7 @@ def test_stat_counts_messages_and_octets(pop3, maildrop):
 @pytest.mark.rfc(1939, "5", "MUST")
 def test_stat_excludes_deleted_messages(pop3, maildrop):
     """Messages marked as deleted are not counted in either STAT total."""
-    keep, gone = maildrop.seed("plain", "numbered-lines")
+    _keep, gone = maildrop.seed("plain", "numbered-lines")
     client = pop3.login()
     count, octets = stat(client)
     size = two_numbers(expect_ok(client.command(f"LIST {gone.number}"), "LIST"), "LIST n")[1]
@@ -57,12 +57,16 @@ def test_list_without_argument_lists_every_message(pop3, maildrop):
     maildrop.seed("plain", "headers-only", "long-lines")
     client = pop3.login()
     sizes = list_all(client)
-    expect_equal(sorted(sizes), list(range(1, maildrop.view.count + 1)),
-                 "LIST names every message number 1..count")
+    expect_equal(
+        sorted(sizes),
+        list(range(1, maildrop.view.count + 1)),
+        "LIST names every message number 1..count",
+    )
     expect_equal(sizes, maildrop.view.sizes, "the sizes a fresh session saw")
     for number, size in sizes.items():
-        single = two_numbers(expect_ok(client.command(f"LIST {number}"), f"LIST {number}"),
-                             f"LIST {number}")
+        single = two_numbers(
+            expect_ok(client.command(f"LIST {number}"), f"LIST {number}"), f"LIST {number}"
+        )
         expect_equal(single, (number, size), "LIST n agrees with the line for n in LIST")
 
 
@@ -84,10 +88,18 @@ def test_list_without_argument_omits_deleted_messages(pop3, maildrop):
     client = pop3.login()
     expect_ok(client.command(f"DELE {gone.number}"), "DELE of a seeded message")
     sizes = list_all(client)
-    expect(gone.number not in sizes, "the deleted message is not in the scan listing",
-           expected=f"no line for {gone.number}", actual=sizes)
-    expect(keep.number in sizes, "the other message is still listed",
-           expected=f"a line for {keep.number}", actual=sizes)
+    expect(
+        gone.number not in sizes,
+        "the deleted message is not in the scan listing",
+        expected=f"no line for {gone.number}",
+        actual=sizes,
+    )
+    expect(
+        keep.number in sizes,
+        "the other message is still listed",
+        expected=f"a line for {keep.number}",
+        actual=sizes,
+    )
 
 
 @pytest.mark.rfc(1939, "5", "MUST")

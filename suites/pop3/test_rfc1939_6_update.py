@@ -19,10 +19,18 @@ def test_quit_removes_messages_marked_as_deleted(pop3, maildrop):
     expect_ok(client.command(f"DELE {gone.number}"), "DELE of a seeded message")
     expect_ok(client.command("QUIT"), "QUIT in TRANSACTION")
     markers = _markers(maildrop)
-    expect(gone.marker not in markers, "the deleted message is gone after QUIT",
-           expected=f"no {gone.marker}", actual=sorted(markers))
-    expect(keep.marker in markers, "the message not deleted is still there",
-           expected=keep.marker, actual=sorted(markers))
+    expect(
+        gone.marker not in markers,
+        "the deleted message is gone after QUIT",
+        expected=f"no {gone.marker}",
+        actual=sorted(markers),
+    )
+    expect(
+        keep.marker in markers,
+        "the message not deleted is still there",
+        expected=keep.marker,
+        actual=sorted(markers),
+    )
 
 
 @pytest.mark.rfc(1939, "6", "MUST")
@@ -34,8 +42,12 @@ def test_dropped_connection_removes_nothing(pop3, maildrop):
     expect_ok(client.command(f"DELE {message.number}"), "DELE of a seeded message")
     client.close()  # no QUIT
     markers = _markers(maildrop)
-    expect(message.marker in markers, "the message deleted in a dropped session survives",
-           expected=message.marker, actual=sorted(markers))
+    expect(
+        message.marker in markers,
+        "the message deleted in a dropped session survives",
+        expected=message.marker,
+        actual=sorted(markers),
+    )
 
 
 @pytest.mark.rfc(1939, "6", "MUST")
@@ -48,8 +60,12 @@ def test_rset_then_quit_removes_nothing(pop3, maildrop):
     expect_ok(client.command("RSET"), "RSET")
     expect_ok(client.command("QUIT"), "QUIT after RSET")
     markers = _markers(maildrop)
-    expect({first.marker, second.marker} <= markers, "both messages survive RSET + QUIT",
-           expected=[first.marker, second.marker], actual=sorted(markers))
+    expect(
+        {first.marker, second.marker} <= markers,
+        "both messages survive RSET + QUIT",
+        expected=[first.marker, second.marker],
+        actual=sorted(markers),
+    )
 
 
 @pytest.mark.rfc(1939, "6", "MUST")
@@ -59,8 +75,12 @@ def test_server_closes_the_connection_after_quit(pop3, maildrop):
     maildrop.seed("plain")
     client = pop3.login()
     expect_ok(client.command("QUIT"), "QUIT in TRANSACTION")
-    expect(client.connection_closed(), "the server closes the connection after QUIT",
-           expected="connection closed", actual="connection still open")
+    expect(
+        client.connection_closed(),
+        "the server closes the connection after QUIT",
+        expected="connection closed",
+        actual="connection still open",
+    )
 
 
 @pytest.mark.rfc(1939, "6", "MUST")
@@ -70,8 +90,12 @@ def test_quit_without_deletions_removes_nothing(pop3, maildrop):
     client = pop3.login()
     expect_ok(client.command("QUIT"), "QUIT in TRANSACTION")
     markers = _markers(maildrop)
-    expect({m.marker for m in seeded} <= markers, "all seeded messages remain",
-           expected=[m.marker for m in seeded], actual=sorted(markers))
+    expect(
+        {m.marker for m in seeded} <= markers,
+        "all seeded messages remain",
+        expected=[m.marker for m in seeded],
+        actual=sorted(markers),
+    )
 
 
 @pytest.mark.rfc(1939, "6", "MUST")
@@ -84,5 +108,9 @@ def test_new_session_starts_with_nothing_deleted(pop3, maildrop):
     first.close()
     second = pop3.login()
     response = second.command(f"RETR {message.number}", multiline=True)
-    expect(response.ok, "the message is retrievable in the new session",
-           expected="+OK", actual=response)
+    expect(
+        response.ok,
+        "the message is retrievable in the new session",
+        expected="+OK",
+        actual=response,
+    )

@@ -13,13 +13,13 @@ from mailspec.fixtures.requirements import expect, expect_equal
 
 from ._rfc1939_helpers import (
     AUTH_FAILURE_TIMEOUT,
-    UNIQUE_ID,
     UIDL_LINE,
+    UNIQUE_ID,
     body_lines,
     expect_err,
     expect_ok,
-    header_and_body,
     forget_removed,
+    header_and_body,
     retr,
     settle_failed_auth,
     stuffed,
@@ -44,10 +44,13 @@ def test_top_sends_header_blank_line_and_n_body_lines(pop3, maildrop, lines):
     it from the body, and the first n lines of the body (the whole body if n exceeds it)."""
     [message] = maildrop.seed("numbered-lines")  # 20 body lines
     client = pop3.login()
-    header, body = header_and_body(retr(client, message.number).payload)
+    header, _body = header_and_body(retr(client, message.number).payload)
     wanted = header + b"".join(line + b"\r\n" for line in body_lines(message)[:lines])
-    expect_equal(_top(client, message.number, lines).payload, wanted,
-                 f"TOP {message.number} {lines}: header, blank line, first {lines} body lines")
+    expect_equal(
+        _top(client, message.number, lines).payload,
+        wanted,
+        f"TOP {message.number} {lines}: header, blank line, first {lines} body lines",
+    )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -59,8 +62,9 @@ def test_top_header_equals_retr_header(pop3, maildrop, name):
     [message] = maildrop.seed(name)
     client = pop3.login()
     header, _ = header_and_body(retr(client, message.number).payload)
-    expect_equal(_top(client, message.number, 0).payload, header,
-                 "TOP n 0 vs the header block of RETR n")
+    expect_equal(
+        _top(client, message.number, 0).payload, header, "TOP n 0 vs the header block of RETR n"
+    )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -71,8 +75,11 @@ def test_top_of_message_without_body(pop3, maildrop, lines):
     more, whatever the line count."""
     [message] = maildrop.seed("headers-only")
     client = pop3.login()
-    expect_equal(_top(client, message.number, lines).payload,
-                 retr(client, message.number).payload, "TOP of a header-only message vs RETR")
+    expect_equal(
+        _top(client, message.number, lines).payload,
+        retr(client, message.number).payload,
+        "TOP of a header-only message vs RETR",
+    )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -85,8 +92,11 @@ def test_top_byte_stuffs_dot_lines(pop3, maildrop):
     response = _top(client, message.number, 6)
     raw = response.raw_lines
     wire_body = raw[raw.index(b"\r\n") + 1 :]
-    expect_equal(wire_body, [stuffed(line) for line in body_lines(message)[:6]],
-                 "the first six body lines as sent on the wire")
+    expect_equal(
+        wire_body,
+        [stuffed(line) for line in body_lines(message)[:6]],
+        "the first six body lines as sent on the wire",
+    )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -125,11 +135,18 @@ def test_uidl_with_argument_matches_the_listing(pop3, maildrop):
     for message in seeded:
         response = expect_ok(client.command(f"UIDL {message.number}"), "UIDL n")
         match = UIDL_LINE.match(response.text)
-        expect(match is not None, "UIDL n answers '+OK n unique-id'",
-               expected=f"+OK {message.number} <id>", actual=response)
+        expect(
+            match is not None,
+            "UIDL n answers '+OK n unique-id'",
+            expected=f"+OK {message.number} <id>",
+            actual=response,
+        )
         assert match is not None
-        expect_equal((int(match.group(1)), match.group(2)),
-                     (message.number, uids[message.number]), "UIDL n vs the UIDL listing")
+        expect_equal(
+            (int(match.group(1)), match.group(2)),
+            (message.number, uids[message.number]),
+            "UIDL n vs the UIDL listing",
+        )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -141,9 +158,12 @@ def test_unique_ids_are_1_to_70_printable_characters(pop3, maildrop):
     response = expect_ok(client.command("UIDL", multiline=True), "UIDL")
     for line in response.lines or []:
         parts = line.split(b" ")
-        expect(len(parts) >= 2 and UNIQUE_ID.match(parts[1].decode("latin-1")) is not None,
-               "the unique-id is 1..70 octets in 0x21..0x7E",
-               expected="n SP 1*70(%x21-7E)", actual=line)
+        expect(
+            len(parts) >= 2 and UNIQUE_ID.match(parts[1].decode("latin-1")) is not None,
+            "the unique-id is 1..70 octets in 0x21..0x7E",
+            expected="n SP 1*70(%x21-7E)",
+            actual=line,
+        )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -155,8 +175,9 @@ def test_unique_ids_are_unique_within_the_maildrop(pop3, maildrop):
     client = pop3.login()
     uids = uidl_all(client)
     duplicates = {uid for uid in uids.values() if list(uids.values()).count(uid) > 1}
-    expect(not duplicates, "no two messages share a unique-id", expected="all distinct",
-           actual=uids)
+    expect(
+        not duplicates, "no two messages share a unique-id", expected="all distinct", actual=uids
+    )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -170,8 +191,11 @@ def test_unique_ids_persist_across_sessions(pop3, maildrop):
     second = pop3.login()
     after = uidl_all(second)
     for message in seeded:
-        expect_equal(after.get(message.number), before[message.number],
-                     f"the unique-id of message {message.number} in the next session")
+        expect_equal(
+            after.get(message.number),
+            before[message.number],
+            f"the unique-id of message {message.number} in the next session",
+        )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
@@ -186,8 +210,12 @@ def test_unique_id_survives_renumbering(pop3, maildrop):
     expect_ok(client.command("QUIT"), "QUIT commits the deletion")
     view = maildrop.scan()
     number = {marker: n for n, marker in view.markers.items()}.get(keep.marker)
-    expect(number is not None, "the kept message is still there", expected=keep.marker,
-           actual=view.markers)
+    expect(
+        number is not None,
+        "the kept message is still there",
+        expected=keep.marker,
+        actual=view.markers,
+    )
     second = pop3.login()
     expect_equal(uidl_all(second).get(number), uid, "the unique-id after renumbering")
 
@@ -205,8 +233,12 @@ def test_unique_id_of_removed_message_is_not_reused(pop3, maildrop):
     forget_removed(maildrop, gone)
     [new] = maildrop.seed("plain")
     client = pop3.login()
-    expect(uidl_all(client)[new.number] != old, "the new message's unique-id is new",
-           expected=f"not {old}", actual=uidl_all(client)[new.number])
+    expect(
+        uidl_all(client)[new.number] != old,
+        "the new message's unique-id is new",
+        expected=f"not {old}",
+        actual=uidl_all(client)[new.number],
+    )
 
 
 # -- APOP ------------------------------------------------------------------------------
@@ -251,8 +283,12 @@ def test_apop_timestamp_differs_per_greeting(pop3):
     """The greeting's timestamp MUST be different each time the server issues a greeting."""
     first = _timestamp(pop3.open())
     second = _timestamp(pop3.open())
-    expect(first != second, "two greetings carry different timestamps",
-           expected=f"something other than {first}", actual=second)
+    expect(
+        first != second,
+        "two greetings carry different timestamps",
+        expected=f"something other than {first}",
+        actual=second,
+    )
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
