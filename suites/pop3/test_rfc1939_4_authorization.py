@@ -79,6 +79,20 @@ def test_pass_after_failed_pass_without_new_user_is_rejected(pop3, account):
     settle_failed_auth(pop3)
 
 
+@pytest.mark.rfc(1939, "7", "MUST")
+@pytest.mark.pop3_capability("USER")
+def test_unknown_user_cannot_log_in(pop3, account):
+    """USER with a name that has no maildrop may be answered +OK (the server need not
+    reveal it), but the login then fails: USER or the following PASS answers -ERR."""
+    client = pop3.open()
+    client.timeout = AUTH_FAILURE_TIMEOUT
+    user = client.command("USER mailspec-no-such-user-7f3a")
+    if user.ok:
+        expect_err(client.command(f"PASS {account.password}"), "PASS for a user with no maildrop")
+    client.close()
+    settle_failed_auth(pop3)
+
+
 @pytest.mark.rfc(1939, "4", "MUST")
 @pytest.mark.pop3_capability("USER")
 def test_after_failed_login_the_client_may_start_again(pop3, account):
