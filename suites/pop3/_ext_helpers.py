@@ -66,7 +66,7 @@ def require_mechanism(pop3_capabilities, mechanism: str) -> None:
 def read_continuation(client: Pop3Client) -> tuple[bytes | None, Pop3Response | None]:
     """One server line during an AUTH exchange: ``(challenge, None)`` for ``+ base64``
     (decoded), or ``(None, response)`` for a final +OK / -ERR status line."""
-    raw = client._read_line()
+    raw = client.read_line()
     if raw.startswith(b"+ ") or raw == b"+\r\n" or raw == b"+ \r\n":
         expect(
             raw.endswith(b"\r\n"),

@@ -130,14 +130,14 @@ def test_command_pipelined_after_stls_is_not_processed(pop3):
         return  # the server refused the polluted handshake: nothing was processed
     # Anything arriving now, unasked, is the answer to the injected command.
     try:
-        unasked = not client.connection_closed(1.0) and bool(client._buffer)
+        unasked = not client.connection_closed(1.0) and bool(client.pending())
     except (OSError, ssl.SSLError):
         return
     expect(
         not unasked,
         "nothing arrives over TLS before the client sends a command",
         expected="silence",
-        actual=client._buffer,
+        actual=client.pending(),
     )
     client.send_line("XYZZY")
     first = client.read_response()

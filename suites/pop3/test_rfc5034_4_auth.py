@@ -217,7 +217,7 @@ def test_continuation_line_format(pop3, pop3_capabilities, mechanism):
     require_mechanism(pop3_capabilities, mechanism)
     client = pop3.open()
     client.send_line(f"AUTH {mechanism}")
-    raw = client._read_line()
+    raw = client.read_line()
     expect(
         raw.startswith(b"+ ") and raw.endswith(b"\r\n"),
         f"the first continuation of AUTH {mechanism}",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ class FakeBehaviour:
     user: str = "alice"
     password: str = "wonderland"
     capa: list[bytes] | None = None  # None: CAPA answers -ERR
+    pass_delay: float = 0.0  # seconds before answering PASS (servers slow logins down)
 
 
 @contextmanager
@@ -40,6 +42,7 @@ def fake_pop3(behaviour: FakeBehaviour) -> Iterator[int]:
                     user = words[1] if len(words) > 1 else None
                     self.wfile.write(b"+OK\r\n")
                 elif verb == "PASS" and user is not None and not authenticated:
+                    time.sleep(behaviour.pass_delay)
                     if user == behaviour.user and " ".join(words[1:]) == behaviour.password:
                         authenticated = True
                         self.wfile.write(b"+OK logged in\r\n")

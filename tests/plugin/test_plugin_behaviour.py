@@ -92,3 +92,37 @@ def test_rfc_marker_needs_a_level(pytester, server):
     result = pytester.runpytest("--target", server)
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*rfc marker needs (document, section, level*"])
+
+
+SETUP_FILE = '''
+import pytest
+from mailspec.fixtures.pop3_session import SetupError
+
+@pytest.mark.rfc(2449, "6", "SHOULD")
+def test_should_cannot_set_up(pop3):
+    """A SHOULD test whose preparation fails."""
+    raise SetupError("could not seed")
+'''
+
+
+def test_setup_error_in_a_should_test_fails_the_run(pytester, server):
+    """A broken setup is no SHOULD-level deviation: it is not turned into an xfail."""
+    pytester.makepyfile(SETUP_FILE)
+    result = pytester.runpytest("--target", server)
+    result.assert_outcomes(failed=1)
+    assert "could not seed" in result.stdout.str()
+
+
+def test_a_slow_login_reply_is_waited_for_beyond_the_io_timeout(pytester):
+    """Servers delay PASS replies on purpose; --io-timeout 1 still lets a 2 s PASS through."""
+    pytester.makepyfile(LEVELS_FILE)
+    with fake_pop3(FakeBehaviour(capa=[b"USER"], pass_delay=2.0)) as port:
+        result = pytester.runpytest(
+            "--target",
+            f"pop3://alice:wonderland@127.0.0.1:{port}",
+            "--io-timeout",
+            "1",
+            "-k",
+            "must_passes",
+        )
+    result.assert_outcomes(passed=1)
