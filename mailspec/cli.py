@@ -2,6 +2,7 @@
 
 mailspec [pytest options]                 run the suites (default target: reference)
 mailspec --target host:port -n 2          any pytest option works
+mailspec compare reference dovecot ...    the suites against several targets, and the matrix
 mailspec serve [server options]           run the reference server standalone
 mailspec servers install cyrus            prepare a private copy of a third-party server
 """
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
         from .reference_server.__main__ import main as serve
 
         return int(serve(args[1:]) or 0)
+    if args[:1] == ["compare"]:
+        from .compare import main as compare
+
+        return int(compare(args[1:]))
     if args[:1] == ["servers"]:
         from .servers_cli import main as servers
 
