@@ -8,6 +8,11 @@ plus the libraries they need that this machine lacks, and unpacks them with
 
     mailspec servers install cyrus|courier [--force]
     mailspec servers status
+    mailspec servers run NAME [--accounts N] [--variant V]   # start it, print how to test it
+
+``run`` starts a server exactly as ``--target NAME`` does and keeps it running until
+Ctrl-C, so it can be tested as an address (``--target host:port``), poked with a
+real client, or compared with another server by hand.
     python -m mailspec.servers_cli install cyrus
 """
 
@@ -143,6 +148,63 @@ def status() -> None:
         print(f"{name:10} {state}")
 
 
+def run_server(name: str, *, accounts: int, variant: str | None, tls: bool) -> None:
+    """Start NAME with a provider, print its endpoints and a ready command; wait for Ctrl-C."""
+    import signal
+    import threading
+
+    from mailspec.fixtures.providers import PROVIDERS, get_provider
+    from mailspec.fixtures.providers.base import (
+        ProviderFailed,
+        ProviderSettings,
+        ProviderUnavailable,
+    )
+
+    if name not in PROVIDERS and not name.startswith("docker:"):
+        raise InstallError(f"unknown server {name!r}; choose one of {sorted(PROVIDERS)}")
+    stop = threading.Event()
+    # SIGTERM stops it like Ctrl-C, so the provider's cleanup always runs.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with tempfile.TemporaryDirectory(prefix=f"mailspec-{name.replace(':', '-')}-") as workdir:
+        settings = ProviderSettings(
+            workdir=Path(workdir), accounts=accounts, variant=variant, tls=tls
+        )
+        try:
+            with get_provider(name)(settings) as target:
+                print(f"{target.name} is running (Ctrl-C stops it)")
+                for label, endpoint in (("pop3", target.pop3), ("imap", target.imap)):
+                    if endpoint is not None:
+                        print(f"  {label}: {endpoint.url}")
+                for key, value in target.info:
+                    print(f"  {key}: {value}")
+                if target.seed is not None:
+                    print(f"  seed: {target.seed.url}")
+                for account in target.accounts:
+                    print(f"  account: {account.user} / {account.password} <{account.address}>")
+                first = target.accounts[0] if target.accounts else None
+                if target.pop3 is not None and first is not None:
+                    seed = (
+                        f" --seed {target.seed.url}"
+                        if target.seed is not None and target.seed.kind in ("smtp", "lmtp")
+                        else ""
+                    )
+                    print(
+                        f"test it: mailspec --target {target.pop3.url}"
+                        f" --user {first.user} --password {first.password}{seed}"
+                    )
+                sys.stdout.flush()
+                try:
+                    while not stop.wait(0.5):
+                        pass
+                except KeyboardInterrupt:
+                    pass
+                print(f"stopping {target.name}")
+        except ProviderUnavailable as exc:
+            raise InstallError(f"{name} is not available: {exc}") from exc
+        except ProviderFailed as exc:
+            raise InstallError(f"{name} failed to start: {exc}") from exc
+
+
 def _sbin(name: str) -> bool:
     program = {"dovecot": "dovecot", "mailutils": "imap4d"}[name]
     return Path("/usr/sbin", program).exists()
@@ -159,10 +221,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_parser.add_argument("name", choices=sorted(PACKAGES))
     install_parser.add_argument("--force", action="store_true", help="unpack again")
     commands.add_parser("status", help="which servers the providers can start")
+    run_parser = commands.add_parser(
+        "run", help="start a server as --target NAME would, print its endpoints, wait for Ctrl-C"
+    )
+    run_parser.add_argument(
+        "name", help="reference, dovecot, mailutils, cyrus, courier, docker:..."
+    )
+    run_parser.add_argument("--accounts", type=int, default=4, help="test accounts (default 4)")
+    run_parser.add_argument("--variant", default=None, help="e.g. mbox for dovecot")
+    run_parser.add_argument(
+        "--no-tls", action="store_true", help="no test certificate (no STLS, no implicit TLS)"
+    )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         if args.command == "install":
             install(args.name, force=args.force)
+        elif args.command == "run":
+            run_server(args.name, accounts=args.accounts, variant=args.variant, tls=not args.no_tls)
         else:
             status()
     except InstallError as exc:
