@@ -163,8 +163,10 @@ def run_server(name: str, *, accounts: int, variant: str | None, tls: bool) -> N
     if name not in PROVIDERS and not name.startswith("docker:"):
         raise InstallError(f"unknown server {name!r}; choose one of {sorted(PROVIDERS)}")
     stop = threading.Event()
-    # SIGTERM stops it like Ctrl-C, so the provider's cleanup always runs.
+    # Ctrl-C and SIGTERM both stop it through the provider's cleanup. SIGINT is set
+    # explicitly: a shell starts background jobs with SIGINT ignored.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
     with tempfile.TemporaryDirectory(prefix=f"mailspec-{name.replace(':', '-')}-") as workdir:
         settings = ProviderSettings(
             workdir=Path(workdir), accounts=accounts, variant=variant, tls=tls
@@ -193,10 +195,7 @@ def run_server(name: str, *, accounts: int, variant: str | None, tls: bool) -> N
                         f" --user {first.user} --password {first.password}{seed}"
                     )
                 sys.stdout.flush()
-                try:
-                    while not stop.wait(0.5):
-                        pass
-                except KeyboardInterrupt:
+                while not stop.wait(0.5):
                     pass
                 print(f"stopping {target.name}")
         except ProviderUnavailable as exc:

@@ -70,3 +70,45 @@ def test_install_is_idempotent(monkeypatch: Any, tmp_path: Path, capsys: Any) ->
     monkeypatch.setattr(servers_cli, "run", no_apt)
     assert servers_cli.main(["install", "cyrus"]) == 0
     assert "already unpacked" in capsys.readouterr().out
+
+
+def test_run_serves_until_interrupted_then_stops_the_server() -> None:
+    """`mailspec servers run reference` prints a usable target; SIGINT stops it cleanly."""
+    import poplib
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mailspec.servers_cli", "run", "reference", "--no-tls"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("test it:"):
+                break
+        match = re.search(r"pop3://([\d.]+):(\d+) --user (\S+) --password (\S+)", lines[-1])
+        assert match, "".join(lines)
+        host, port, user, password = match[1], int(match[2]), match[3], match[4]
+        client = poplib.POP3(host, port, timeout=10)
+        client.user(user)
+        client.pass_(password)
+        assert client.stat() == (0, 0)
+        client.quit()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        with pytest.raises(OSError):
+            socket.create_connection((host, port), timeout=2).close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
