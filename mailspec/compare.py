@@ -81,7 +81,7 @@ class Target:
 
 def safe_name(text: str) -> str:
     """A file name for a target spec: credentials dropped, unsafe characters as '-'."""
-    text = re.sub(r"^([a-z0-9+.-]+://)[^@/]*@", r"\1", text.strip(), flags=re.IGNORECASE)
+    text = re.sub(r"^([a-z0-9+.-]+://)[^/]*@", r"\1", text.strip(), flags=re.IGNORECASE)
     name = re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-._")
     return name or "target"
 
@@ -237,7 +237,7 @@ def start(child: Child) -> None:
         log.write(f"$ {shlex.join(child.argv)}\n".encode())
         log.flush()
         # A session of its own: a Ctrl-C at the terminal reaches only `compare`, which
-        # then interrupts each child's whole process group exactly once.
+        # then interrupts each run exactly once (and can kill its whole group).
         child.process = subprocess.Popen(
             child.argv,
             stdin=subprocess.DEVNULL,
@@ -250,11 +250,15 @@ def start(child: Child) -> None:
     child.state = "starting"
 
 
-def _signal_group(child: Child, signum: int) -> None:
+def _signal(child: Child, signum: int, *, group: bool = False) -> None:
+    """Signal the child's pytest process, or its whole process group."""
     if child.process is None or child.process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(child.process.pid, signum)
+        if group:
+            os.killpg(child.process.pid, signum)
+        else:
+            os.kill(child.process.pid, signum)
 
 
 # -- progress display -----------------------------------------------------------------
@@ -397,8 +401,11 @@ def _stop(running: list[Child], display: Display, timeout: float, signals: dict)
         flush=True,
     )
     display.drawn = 0  # a terminal display starts again below the message
+    # pytest alone is interrupted: it stops its target's servers in its own cleanup
+    # (with xdist, the controller stops its workers). Interrupting the whole group, as a
+    # terminal's Ctrl-C would, could stop a server before the tests' cleanup used it.
     for child in running:
-        _signal_group(child, signal.SIGINT)
+        _signal(child, signal.SIGINT)
     deadline = time.monotonic() + timeout
     while running and time.monotonic() < deadline and signals["count"] == seen:
         for child in list(running):
@@ -407,7 +414,7 @@ def _stop(running: list[Child], display: Display, timeout: float, signals: dict)
                 running.remove(child)
         time.sleep(0.1)
     for child in running:
-        _signal_group(child, signal.SIGKILL)
+        _signal(child, signal.SIGKILL, group=True)
     for child in running:
         assert child.process is not None
         child.process.wait()
