@@ -13,7 +13,15 @@ from __future__ import annotations
 import sys
 
 from mailspec.reference_server.cli import main
-from mailspec.reference_server.pop3.protocol import Pop3Session, State, line, multiline
+from mailspec.reference_server.pop3 import replies as R
+from mailspec.reference_server.pop3.protocol import (
+    _NUMBER,
+    CommandError,
+    Pop3Session,
+    State,
+    line,
+    multiline,
+)
 
 
 class ListSizeOffByOne(Pop3Session):
@@ -45,34 +53,48 @@ class CommitOnDrop(Pop3Session):
 
 
 class UnstableUidl(Pop3Session):
-    """UIDL ids change from one session to the next."""
+    """UIDL ids change from one session to the next (they are stable within a session)."""
 
     sessions = 0
 
-    def cmd_UIDL(self, arg: bytes | None) -> bytes:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         UnstableUidl.sessions += 1
+        self.suffix = b"x%d" % UnstableUidl.sessions
+
+    def cmd_UIDL(self, arg: bytes | None) -> bytes:
         reply = super().cmd_UIDL(arg)
-        suffix = b"x%d" % UnstableUidl.sessions
         lines = reply.split(b"\r\n")
         out = []
         for i, text in enumerate(lines):
             words = text.split(b" ")
             if i == 0 and text.startswith(b"+OK") and len(words) == 3:
-                text = text + suffix  # single listing "+OK n uid"
+                text = text + self.suffix  # single listing "+OK n uid"
             elif i > 0 and len(words) == 2 and words[0].isdigit():
-                text = text + suffix
+                text = text + self.suffix
             out.append(text)
         return b"\r\n".join(out)
 
 
 class NoDotStuffing(Pop3Session):
-    """Multi-line responses are sent without byte-stuffing lines that start with '.'."""
+    """Multi-line responses carrying message text (RETR, TOP) are sent without
+    byte-stuffing lines that start with '.'."""
 
     def cmd_RETR(self, arg: bytes | None) -> bytes:
         (token,) = self._args(arg, 1, 1)
         i = self._message(token)
         wire = self._read(i)
         return b"+OK\r\n" + wire + b".\r\n"
+
+    def cmd_TOP(self, arg: bytes | None) -> bytes:
+        reply = super().cmd_TOP(arg)
+        if not reply.startswith(b"+OK"):
+            return reply
+        status, _, body = reply.partition(b"\r\n")
+        body = body[: -len(b".\r\n")]  # the terminator; the body ends in CRLF
+        if body.startswith(b".."):
+            body = body[1:]
+        return status + b"\r\n" + body.replace(b"\r\n..", b"\r\n.") + b".\r\n"
 
 
 class DeleTwiceAccepted(Pop3Session):
@@ -106,8 +128,10 @@ class TopIgnoresCount(Pop3Session):
     """TOP sends the whole message, whatever number of lines was asked for."""
 
     def cmd_TOP(self, arg: bytes | None) -> bytes:
-        token, _count = self._args(arg, 2, 2)
+        token, count = self._args(arg, 2, 2)
         i = self._message(token)
+        if not _NUMBER.fullmatch(count):  # a bad line count is still refused
+            raise CommandError(R.ERR_SYNTAX)
         return multiline("+OK", self._read(i))
 
 
