@@ -79,9 +79,18 @@ class Target:
     options: list[str]  # pytest options for this target only
 
 
+CREDENTIALS = re.compile(r"^([a-z0-9+.-]+://)[^/]*@", re.IGNORECASE)
+PASSWORD = re.compile(r"(?<=[a-z0-9+.-]://)([^/:@\s]*):[^/\s]*@", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``pop3://alice:secret@host`` as ``pop3://alice:***@host``, for logs and summaries."""
+    return PASSWORD.sub(r"\1:***@", text)
+
+
 def safe_name(text: str) -> str:
     """A file name for a target spec: credentials dropped, unsafe characters as '-'."""
-    text = re.sub(r"^([a-z0-9+.-]+://)[^/]*@", r"\1", text.strip(), flags=re.IGNORECASE)
+    text = CREDENTIALS.sub(r"\1", text.strip())
     name = re.sub(r"[^A-Za-z0-9._]+", "-", text).strip("-._")
     return name or "target"
 
@@ -234,7 +243,7 @@ def start(child: Child) -> None:
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     env[PROGRESS_ENV] = str(child.progress.resolve())
     with child.log.open("wb") as log:
-        log.write(f"$ {shlex.join(child.argv)}\n".encode())
+        log.write(f"$ {redact(shlex.join(child.argv))}\n".encode())
         log.flush()
         # A session of its own: a Ctrl-C at the terminal reaches only `compare`, which
         # then interrupts each run exactly once (and can kill its whole group).
@@ -451,7 +460,8 @@ def summary_rows(children: list[Child]) -> list[dict[str, Any]]:
     rows = []
     for child in children:
         counts = counts_of(child)
-        row: dict[str, Any] = {"target": child.target.name, "spec": child.target.spec}
+        spec = redact(shlex.join([child.target.spec, *child.target.options]))
+        row: dict[str, Any] = {"target": child.target.name, "spec": spec}
         for title, outcomes in COLUMNS:
             row[title] = None if counts is None else sum(counts.get(o, 0) for o in outcomes)
         row["exit"] = child.returncode

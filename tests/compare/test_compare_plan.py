@@ -18,6 +18,7 @@ from mailspec.compare import (
     parse_targets,
     plan,
     progress_line,
+    redact,
     safe_name,
 )
 
@@ -38,6 +39,19 @@ from .conftest import clean_env, compare_command
 )
 def test_target_names_are_safe_file_names_without_credentials(spec, name):
     assert safe_name(spec) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("--target pop3://alice:secret@h:110 -x", "--target pop3://alice:***@h:110 -x"),
+        ("imaps://alice:s3cr@t@h", "imaps://alice:***@h"),
+        ("imaps://alice@h", "imaps://alice@h"),
+        ("reference", "reference"),
+    ],
+)
+def test_passwords_are_not_shown_in_logs_and_summaries(text, shown):
+    assert redact(text) == shown
 
 
 def test_name_equals_spec_names_a_target_and_the_rest_are_its_own_pytest_options():

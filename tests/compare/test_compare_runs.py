@@ -73,6 +73,8 @@ def test_unusable_target_exits_4_and_the_other_targets_still_run(compare):
     # The name comes from the spec without the credentials.
     unusable = "pop3-127.0.0.1-1"
     assert not any("secret" in path.name for path in result.out.iterdir())
+    assert "pop3://u:***@127.0.0.1:1" in result.command_of(unusable)
+    assert "secret" not in (result.out / "compare.json").read_text()
     row = result.row(unusable)
     assert row["exit"] == "4"
     assert row["passed"] == row["failed"] == "-"
