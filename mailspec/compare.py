@@ -531,8 +531,7 @@ def build_matrix(children: list[Child], path: Path) -> int:
             documents.append((child.target.name, load_document(child.results)))
     if not documents:
         return 0
-    title = "mailspec conformance matrix: " + ", ".join(label or "" for label, _ in documents)
-    path.write_text(render(load_runs(documents), title=title), encoding="utf-8")
+    path.write_text(render(load_runs(documents)), encoding="utf-8")
     return len(documents)
 
 
