@@ -17,11 +17,17 @@ def padded(prefix: str, fill: str, total: int = COMMAND_LIMIT) -> str:
 def test_255_octet_user_answers_like_a_short_one(pop3):
     """Servers that support CAPA MUST support commands up to 255 octets including the
     CRLF: a USER command of exactly 255 octets with an unknown name is answered like
-    USER with a short unknown name (not refused for its length)."""
+    USER with a short unknown name (not refused for its length).
+
+    A server may limit the length of its user names (Cyrus: 80 characters): an -ERR
+    with the [AUTH] code (RFC 3206 §5, "a problem with the user's credentials ... an
+    unknown user name") says the whole command was read and the name was judged."""
     short_client = pop3.open()
     short = short_client.command("USER mailspec-unknown-short-name")
     long_client = pop3.open()
     long = long_client.command(padded("USER mailspec-unknown-", "n"))
+    if short.ok and not long.ok and long.code == "AUTH":
+        return
     expect_equal(long.status, short.status, "status of USER <255-octet line> vs USER <short>")
 
 
