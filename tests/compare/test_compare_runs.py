@@ -135,6 +135,16 @@ def test_progress_appears_as_plain_lines_without_a_terminal(compare):
     assert len(progress) < 20
 
 
+def test_progress_counts_each_test_once_with_xdist(compare):
+    result = compare("--progress-interval", "60", "reference", "--", *FEW_TESTS, "-n", "2")
+
+    assert result.code == 0, result.stdout + result.stderr
+    progress = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    # The total comes from the workers' collection, each test from the controller.
+    assert re.search(r"reference\s+8/8 .*exit 0 \(ok\)", progress[-1]), progress
+    assert result.row("reference")["passed"] == "8"
+
+
 def _descendants(pid: int) -> dict[int, str]:
     """Every process below pid, with its start time (to tell a reused pid apart)."""
     parents: dict[int, list[int]] = {}
