@@ -54,12 +54,27 @@ def test_utf8_user_name_is_handled(pop3, pop3_capabilities, account):
 @pytest.mark.pop3_capability("UTF8", state="authorization")
 def test_invalid_utf8_user_name_is_refused(pop3, pop3_capabilities):
     """After UTF8, arguments are UTF-8: a USER argument that is not valid UTF-8 is
-    refused with -ERR."""
+    refused with -ERR.
+
+    A server that answers +OK to every USER (RFC 1939 §7 lets it judge the name at PASS,
+    as Courier does) must refuse the invalid name at PASS instead."""
     if "USER" not in [a.upper() for a in (pop3_capabilities.authorization or {}).get("UTF8", [])]:
         pytest.skip("UTF8 is announced without the USER argument")
     client = pop3.open()
     expect(client.command("UTF8").ok, "UTF8", expected="+OK", actual="-ERR")
     response = client.command(b"USER mailspec-\xff\xfe-bad")
+    if response.ok:
+        probe = pop3.open(label="does USER judge names?")
+        expect(probe.command("UTF8").ok, "UTF8", expected="+OK", actual="-ERR")
+        if probe.command("USER mailspec-unknown-ascii-name").ok:
+            password = client.command("PASS not-the-password")
+            expect(
+                not password.ok,
+                "PASS after USER with invalid UTF-8 (USER accepts any name here)",
+                expected="-ERR",
+                actual=password,
+            )
+            return
     expect(not response.ok, "USER with invalid UTF-8", expected="-ERR", actual=response)
 
 
