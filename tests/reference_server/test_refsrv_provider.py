@@ -91,3 +91,60 @@ def test_startup_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     with pytest.raises(ProviderFailed) as info, provide(settings):
         pass
     assert "not ready after 0.5 s" in str(info.value) and "stuck" in str(info.value)
+
+
+def _processes_with(token: str) -> list[int]:
+    """PIDs whose environment carries ``token`` (the run and everything it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if token.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux /proc")
+def test_terminal_ctrl_c_lets_the_run_clean_up_through_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A terminal's Ctrl-C signals the whole foreground group: the reference server is
+    in a session of its own, so pytest stops as interrupted (exit 2) and stops it."""
+    import os
+    import signal
+    import subprocess
+    import time
+    import uuid
+
+    monkeypatch.delenv(LAUNCHER_ENV, raising=False)
+    token = f"MAILSPEC_CTRL_C_TEST={uuid.uuid4().hex}"
+    name, value = token.split("=")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "--pyargs", "mailspec.suites.pop3", "-p",
+         "no:cacheprovider", "-q"],
+        env={**os.environ, name: value},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # the group a terminal would signal
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        assert process.stdout.read(20)  # tests are running
+        time.sleep(0.5)
+        assert len(_processes_with(token)) >= 2  # pytest and the server
+        os.killpg(process.pid, signal.SIGINT)
+        output = process.communicate(timeout=60)[0].decode(errors="replace")
+        assert process.returncode == 2, output[-3000:]
+        assert "KeyboardInterrupt" in output
+        deadline = time.monotonic() + 10
+        while _processes_with(token) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_with(token) == []
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
