@@ -130,9 +130,12 @@ def test_command_pipelined_after_stls_is_not_processed(pop3):
         return  # the server refused the polluted handshake: nothing was processed
     # Anything arriving now, unasked, is the answer to the injected command.
     try:
-        unasked = not client.connection_closed(1.0) and bool(client.pending())
+        closed = client.connection_closed(1.0)
+        unasked = not closed and bool(client.pending())
     except (OSError, ssl.SSLError):
         return
+    if closed:
+        return  # the server dropped the polluted session unanswered: nothing was processed
     expect(
         not unasked,
         "nothing arrives over TLS before the client sends a command",
@@ -179,7 +182,11 @@ def test_user_before_stls_is_forgotten(pop3, account):
     if not user.ok:
         pytest.skip(f"USER is refused before TLS ({user})")
     response = client.command("STLS")
-    expect(response.ok, "STLS after USER", expected="+OK", actual=response)
+    if not response.ok:
+        # RFC 1939 §7 (USER): after +OK the client "may issue either the PASS command
+        # ... or the QUIT command"; a server that refuses STLS there lets no USER
+        # reach a TLS session.
+        pytest.skip(f"STLS is refused between USER and PASS ({response})")
     client.start_tls(pop3.tls_context())
     password = client.command(f"PASS {account.password}")
     expect(
