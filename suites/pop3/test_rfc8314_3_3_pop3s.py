@@ -1,6 +1,7 @@
 """RFC 8314 §3.3: POP3 over implicit TLS (port 995 style), when the target offers it."""
 
 import pytest
+from mailspec.fixtures.corpus import MARKER_HEADER
 from mailspec.fixtures.pop3_session import login
 from mailspec.fixtures.requirements import expect, expect_equal
 from mailspec.suites.pop3._ext_helpers import capa_lines, parse_capa
@@ -56,13 +57,26 @@ def test_pop3s_login_works(pop3, pop3s, account):
 @pytest.mark.rfc(8314, "3.3", "MUST")
 def test_pop3s_serves_the_same_maildrop(pop3, pop3s, maildrop):
     """The implicit-TLS port is the same POP3 service: a message seeded for the account
-    is listed there with the size the plain port reports."""
+    is there, retrieved over TLS with the size LIST reports for it.
+
+    The message is recognised by its marker header, not by an earlier session's size:
+    a server may annotate stored mail between sessions (mbox Status headers)."""
     [message] = maildrop.seed("plain")
     client = pop3.open(endpoint=pop3s)
     expect(login(client, pop3.account).ok, "login over implicit TLS", expected="+OK", actual="-ERR")
     listing = client.command(f"LIST {message.number}")
     expect(listing.ok, "LIST of the seeded message over TLS", expected="+OK", actual=listing)
-    expect_equal(int(listing.text.split()[1]), maildrop.view.sizes[message.number], "size over TLS")
+    retrieved = client.command(f"RETR {message.number}", multiline=True)
+    expect(retrieved.ok, "RETR of the seeded message over TLS", expected="+OK", actual=retrieved)
+    header = (retrieved.payload or b"").split(b"\r\n\r\n", 1)[0].lower().split(b"\r\n")
+    wanted = f"{MARKER_HEADER}: {message.marker}".lower().encode()
+    expect(
+        wanted in header,
+        "the message retrieved over TLS is the one seeded",
+        expected=f"{MARKER_HEADER}: {message.marker}",
+        actual=retrieved.lines[:12] if retrieved.lines else retrieved,
+    )
+    expect_equal(int(listing.text.split()[1]), len(retrieved.payload), "LIST size vs RETR over TLS")
 
 
 @pytest.mark.rfc(2595, "4", "MUST")
