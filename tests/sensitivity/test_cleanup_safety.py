@@ -1,0 +1,88 @@
+"""The suite's promise "your mail is safe", checked against each broken server.
+
+README: the suite deletes only messages it seeded, and never commits a deletion of
+anything else. A conformance suite is pointed at servers that deviate, so the promise
+has to hold against the broken variants too: seed two messages the way a test does,
+let foreign mail arrive after them, run the maildrop fixture's cleanup, and the
+foreign message must still be there (a cleanup that refuses with SetupError is fine).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+import smtplib
+import sys
+from pathlib import Path
+
+import pytest
+from mailspec.fixtures.pop3_session import Maildrop, Pop3Connections
+from mailspec.fixtures.providers.base import ProviderSettings
+from mailspec.fixtures.providers.reference import LAUNCHER_ENV, provide
+from mailspec.fixtures.requirements import SetupError
+
+from .broken_server import VARIANTS
+
+BROKEN_SERVER = Path(__file__).resolve().parent / "broken_server.py"
+FOREIGN_SUBJECT = b"Subject: foreign mail the suite must never delete"
+
+# Known to lose foreign mail today (strict xfail: fixed, it fails until removed here).
+UNSAFE = {
+    "renumber-after-dele": (
+        "fixtures/pop3_session.py Maildrop.cleanup DELEs seeded messages in ascending "
+        "order; after the first DELE a renumbering server maps the next number to the "
+        "following message, which may be foreign mail, and QUIT commits its deletion"
+    ),
+}
+
+
+def _params():
+    yield pytest.param(None, id="reference")
+    for name in sorted(VARIANTS):
+        marks = [pytest.mark.xfail(reason=UNSAFE[name], strict=True)] if name in UNSAFE else []
+        yield pytest.param(name, id=name, marks=marks)
+
+
+def _subjects(connections: Pop3Connections) -> list[bytes]:
+    """The Subject line of every message, read with LIST and RETR only (no DELE)."""
+    client = connections.login()
+    try:
+        listing = client.command("LIST", multiline=True)
+        assert listing.ok, listing
+        subjects = []
+        for line in listing.lines or []:
+            number = int(line.split()[0])
+            message = client.command(f"RETR {number}", multiline=True)
+            assert message.ok, message
+            subject = [h for h in message.lines or [] if h.startswith(b"Subject:")]
+            subjects.append(subject[0] if subject else b"")
+        client.command("QUIT")
+        return subjects
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("variant", _params())
+def test_cleanup_keeps_foreign_mail(variant, tmp_path, monkeypatch):
+    if variant is None:
+        monkeypatch.delenv(LAUNCHER_ENV, raising=False)
+    else:
+        monkeypatch.setenv(LAUNCHER_ENV, shlex.join([sys.executable, str(BROKEN_SERVER), variant]))
+    with provide(ProviderSettings(workdir=tmp_path, accounts=1, tls=False)) as target:
+        assert target.seed is not None
+        account = target.accounts[0]
+        connections = Pop3Connections(target, account, timeout=5.0)
+        try:
+            maildrop = Maildrop(connections, {})
+            maildrop.seed("plain", "plain")
+            with smtplib.SMTP(target.seed.host, target.seed.port, timeout=10) as smtp:
+                smtp.sendmail(
+                    "someone@example.org", [account.address], FOREIGN_SUBJECT + b"\r\n\r\nkeep\r\n"
+                )
+            assert FOREIGN_SUBJECT in _subjects(connections)
+            with contextlib.suppress(SetupError):  # refusing to clean up is safe
+                maildrop.cleanup()
+            after = _subjects(connections)
+        finally:
+            connections.close_all()
+    assert FOREIGN_SUBJECT in after, f"the cleanup deleted foreign mail; left: {after}"
