@@ -111,6 +111,18 @@ def test_update_round_trips(sample):
     assert tomllib.loads(baseline.read_text()).get("deviations", {}) == {}
 
 
+def test_update_keeps_the_reviewers_header_comment(sample):
+    baseline = sample.path / "baseline.toml"
+    write_baseline(baseline, {STAT: "counts the envelope line"})
+    header = "# Made with: mailspec --target x --update-baseline\n#\n# SHOULD deviations: none.\n"
+    baseline.write_text(header + "\n" + baseline.read_text())
+    sample.breaks("stat")
+    assert sample.run("--baseline", str(baseline), "--update-baseline").ret == 0
+    text = baseline.read_text()
+    assert text.startswith(header + "\nversion = 1\n")
+    assert tomllib.loads(text)["deviations"][STAT]["reason"] == "counts the envelope line"
+
+
 def test_update_keeps_entries_of_tests_that_did_not_run(sample):
     baseline = sample.path / "baseline.toml"
     write_baseline(baseline, {PIPE: "lost reply", STAT: "counts"})
