@@ -346,13 +346,18 @@ class Pop3Session:
 
     def capabilities(self) -> list[str]:
         """RFC 2449 §5/§6: what CAPA lists. Capabilities available in AUTHORIZATION
-        MUST be announced in both states, so the list is the same after login; only
-        STLS goes away once TLS is active (RFC 2595 §4)."""
+        MUST be announced in both states, so the list is the same after login, except
+        STLS: its tag means the command is "present and permitted in the current
+        state" (RFC 2595 §4), so only in AUTHORIZATION and before TLS is active."""
         caps = ["TOP", "UIDL", "RESP-CODES", "AUTH-RESP-CODE", "PIPELINING"]
         if self._login_allowed():
             caps.append("USER")
             caps.append("SASL " + " ".join(self.config.sasl_mechanisms))
-        if self.config.tls_available and not self.config.tls_active:
+        if (
+            self.config.tls_available
+            and not self.config.tls_active
+            and self.state is State.AUTHORIZATION
+        ):
             caps.append("STLS")
         caps += ["UTF8 USER", "LANG", "EXPIRE NEVER", "LOGIN-DELAY 0"]
         caps.append("IMPLEMENTATION " + self.config.implementation)

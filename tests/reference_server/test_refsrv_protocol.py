@@ -257,8 +257,10 @@ def test_capa_in_both_states() -> None:
         assert cap in caps
     assert any(c.startswith(b"IMPLEMENTATION ") for c in caps)
     h.login()
-    # RFC 2449 §5: AUTHORIZATION capabilities MUST be announced in both states.
-    assert h.multi("CAPA")[1] == caps
+    # RFC 2449 §5: AUTHORIZATION capabilities MUST be announced in both states; STLS
+    # only where it is permitted (RFC 2595 §4: AUTHORIZATION).
+    assert h.multi("CAPA")[1] == [cap for cap in caps if cap != b"STLS"]
+    assert h.cmd("STLS") == ok(R.ERR_WRONG_STATE)
 
 
 def test_stls_flow_discards_pipelined_plaintext() -> None:
