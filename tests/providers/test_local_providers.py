@@ -7,12 +7,14 @@ installed. After every ``with`` no process the provider started may be left runn
 from __future__ import annotations
 
 import imaplib
+import os
 import poplib
 import select
 import shutil
 import ssl
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -169,12 +171,16 @@ def test_killed_provider_takes_server_down(
 ) -> None:
     """SIGKILL of the process holding the provider (no clean-up code runs at all)
     still stops the server: PR_SET_PDEATHSIG, and the inetd listener's parent check."""
-    runtime_dirs = set(Path("/tmp").glob("ms-*"))
+    # The killed provider cannot remove its runtime folder: give it a root of its own
+    # (short, for socket paths), so that only its leftovers are removed here.
+    runtime_root = Path(tempfile.mkdtemp(prefix="mst-", dir="/tmp"))
+    runtime_root.chmod(0o755)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, name, str(tmp_path), variant or ""],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, "MAILSPEC_RUNTIME_ROOT": str(runtime_root)},
     )
     try:
         assert child.stdout is not None
@@ -191,7 +197,7 @@ def test_killed_provider_takes_server_down(
         for stream in (child.stdin, child.stdout):
             if stream is not None:
                 stream.close()
-    tracker.assert_all_gone(timeout=15)
-    # The killed provider could not remove its runtime folder.
-    for leftover in set(Path("/tmp").glob("ms-*")) - runtime_dirs:
-        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        tracker.assert_all_gone(timeout=15)
+    finally:
+        shutil.rmtree(runtime_root, ignore_errors=True)
