@@ -215,9 +215,11 @@ def plan(
             baseline = baseline_dir / f"{target.name}.toml"
         argv = [sys.executable, "-m", "pytest", "--target", target.spec, *target.options]
         argv += ["-p", "no:cacheprovider", "-p", "mailspec.compare_progress"]
-        argv += ["--results-json", str(results), "--junitxml", str(junit)]
+        # OPTION=PATH: pytest picks its rootdir from arguments that look like existing
+        # paths before it knows the options, and an existing results file would move it.
+        argv += [f"--results-json={results}", f"--junitxml={junit}"]
         if baseline is not None:
-            argv += ["--baseline", str(baseline)]
+            argv.append(f"--baseline={baseline}")
             if strict_baseline:
                 argv.append("--strict-baseline")
         argv += extra

@@ -102,12 +102,12 @@ def test_each_run_is_pytest_on_the_installed_suites_with_its_own_files(tmp_path)
     assert reference[3:5] == ["--target", "reference"]
     for option in ("no:cacheprovider", "mailspec.compare_progress"):
         assert reference[reference.index(option) - 1] == "-p"
-    assert reference[reference.index("--results-json") + 1] == str(tmp_path / "out/reference.json")
-    assert reference[reference.index("--junitxml") + 1] == str(tmp_path / "out/reference.xml")
+    assert f"--results-json={tmp_path / 'out/reference.json'}" in reference
+    assert f"--junitxml={tmp_path / 'out/reference.xml'}" in reference
     assert reference[-4:] == ["-k", "capa", "--pyargs", "mailspec.suites"]
-    assert "--baseline" not in reference
+    assert not any(arg.startswith("--baseline") for arg in reference)
     assert "--strict-baseline" not in reference, "pytest refuses it without --baseline"
-    assert ref2[ref2.index("--baseline") + 1] == str(tmp_path / "b/ref2.toml")
+    assert f"--baseline={tmp_path / 'b/ref2.toml'}" in ref2
     assert "--strict-baseline" in ref2
     assert mbox[3:7] == ["--target", "dovecot", "--server-variant", "mbox"]
     assert children[2].log == tmp_path / "out/mbox.log"

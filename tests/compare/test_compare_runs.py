@@ -109,7 +109,7 @@ def test_baseline_dir_gives_each_target_its_own_file_and_strict_baseline_only_wi
         *FEW_TESTS,
     )
 
-    assert f"--baseline {baselines / 'reference.toml'} --strict-baseline" in result.command_of(
+    assert f"--baseline={baselines / 'reference.toml'} --strict-baseline" in result.command_of(
         "reference"
     )
     assert "--baseline" not in result.command_of("ref2")
