@@ -26,6 +26,8 @@ TITLES: dict[tuple[str, str], str] = {
     ("2449", "8.1.1"): "The LOGIN-DELAY response code",
     ("2449", "8.1.2"): "The IN-USE response code",
     ("2449", "9"): "Formal Syntax",
+    ("2595", "2.1"): "Cipher Suite Requirements",
+    ("2595", "2.3"): "Clear-Text Password Requirements",
     ("2595", "4"): "POP3 STARTTLS extension",
 }
 

@@ -37,6 +37,15 @@ def test_user_then_pass_enters_transaction(pop3, account):
 
 @pytest.mark.rfc(1939, "7", "MUST")
 @pytest.mark.pop3_capability("USER")
+def test_user_without_a_name_is_rejected(pop3):
+    """USER takes one argument, "a string identifying a mailbox (required ...)": USER
+    with no name answers -ERR."""
+    client = pop3.open()
+    expect_err(client.command("USER"), "USER without a name")
+
+
+@pytest.mark.rfc(1939, "7", "MUST")
+@pytest.mark.pop3_capability("USER")
 def test_wrong_password_is_rejected(pop3, account):
     """PASS with a wrong password is answered -ERR and the session stays in the
     AUTHORIZATION state (transaction commands are still refused)."""
@@ -209,11 +218,12 @@ def test_quit_after_user_answers_ok_and_closes(pop3, account):
     )
 
 
-@pytest.mark.rfc(1939, "4", "SHOULD")
+@pytest.mark.rfc(1939, "4", "MUST")
 def test_maildrop_is_protected_while_a_session_holds_it(pop3, maildrop):
-    """The server acquires an exclusive-access lock on the maildrop, so that messages are
-    not removed before the session enters UPDATE: a second login is refused, or (if it is
-    allowed) a deletion by the second session does not take a message away from the first.
+    """The server acquires an exclusive-access lock on the maildrop "as necessary to
+    prevent messages from being modified or removed before the session enters the UPDATE
+    state": a second login is refused, or (if it is allowed) a deletion by the second
+    session does not take a message away from the first.
     """
     [message] = maildrop.seed("plain")
     first = pop3.login()
