@@ -22,6 +22,7 @@ from mailspec.reference_server.pop3.protocol import (
     line,
     multiline,
 )
+from mailspec.reference_server.storage.mbox_store import MboxMaildrop
 
 
 class ListSizeOffByOne(Pop3Session):
@@ -182,6 +183,24 @@ class CapaWithoutTop(Pop3Session):
         return line("-ERR TOP is not implemented")
 
 
+class _NoLock:
+    def release(self) -> None:
+        pass
+
+
+class NoMaildropLock(Pop3Session):
+    """Logins take no exclusive lock: a second session for the same account gets in."""
+
+    def _login(self, user: str) -> bytes:
+        store = self.store
+
+        def open_unlocked(name: str) -> MboxMaildrop:
+            return MboxMaildrop(store.mailbox(name), _NoLock())  # type: ignore[arg-type]
+
+        store.open_maildrop = open_unlocked  # type: ignore[method-assign]
+        return super()._login(user)
+
+
 VARIANTS: dict[str, type[Pop3Session]] = {
     "list-size-off-by-one": ListSizeOffByOne,
     "commit-on-drop": CommitOnDrop,
@@ -196,6 +215,7 @@ VARIANTS: dict[str, type[Pop3Session]] = {
     "renumber-after-dele": RenumberAfterDele,
     "bare-line-feeds": BareLineFeeds,
     "capa-without-top": CapaWithoutTop,
+    "no-maildrop-lock": NoMaildropLock,
 }
 
 if __name__ == "__main__":
