@@ -9,11 +9,11 @@ plus the libraries they need that this machine lacks, and unpacks them with
     mailspec servers install cyrus|courier [--force]
     mailspec servers status
     mailspec servers run NAME [--accounts N] [--variant V]   # start it, print how to test it
+    python -m mailspec.servers_cli install cyrus
 
 ``run`` starts a server exactly as ``--target NAME`` does and keeps it running until
 Ctrl-C, so it can be tested as an address (``--target host:port``), poked with a
 real client, or compared with another server by hand.
-    python -m mailspec.servers_cli install cyrus
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from mailspec.fixtures.corpus import split_message
-from mailspec.fixtures.pop3_client import Pop3Client, Pop3Response
+from mailspec.fixtures.pop3_client import AUTH_REPLY_TIMEOUT, Pop3Client, Pop3Response
 from mailspec.fixtures.pop3_session import Pop3Connections, SeededMessage
 from mailspec.fixtures.requirements import expect
 
@@ -20,8 +20,9 @@ UIDL_LINE = re.compile(r"^(\d+) (\S+)(?:\s|$)")
 UNIQUE_ID = re.compile(r"^[\x21-\x7e]{1,70}$")
 
 # A failed authentication may legitimately be answered slowly (servers delay on
-# purpose); such reads get this much longer than the run's I/O timeout.
-AUTH_FAILURE_TIMEOUT = 30.0
+# purpose). The client waits this long for PASS/APOP/AUTH replies by itself; tests
+# around a failed login use it for every read of that connection.
+AUTH_FAILURE_TIMEOUT = AUTH_REPLY_TIMEOUT
 
 
 def expect_ok(response: Pop3Response, what: str) -> Pop3Response:
@@ -144,10 +145,3 @@ def settle_failed_auth(pop3: Pop3Connections) -> None:
         client.quit()
     finally:
         client.close()
-
-
-def forget_removed(maildrop, message: SeededMessage) -> None:
-    """Tell the maildrop fixture that a seeded message was removed on purpose (DELE +
-    QUIT), so a later ``maildrop.seed`` does not wait for it to reappear."""
-    if message in maildrop.seeded:
-        maildrop.seeded.remove(message)
