@@ -524,7 +524,7 @@ def overall_exit(children: list[Child], interrupted: bool) -> int:
 
 def build_matrix(children: list[Child], path: Path) -> int:
     """The matrix from every results file there is; returns how many targets it shows."""
-    from mailspec.fixtures.results_json import load_document
+    from mailspec.fixtures.reporting.results_json import load_document
     from mailspec.reports.matrix import load_runs, render
 
     documents: list[tuple[str | None, dict[str, Any]]] = []

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from mailspec.fixtures.results_json import CaseRecord
+from mailspec.fixtures.reporting.results_json import CaseRecord
 
 ENV = "MAILSPEC_COMPARE_PROGRESS"
 

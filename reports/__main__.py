@@ -14,9 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from mailspec.fixtures.baseline import Baseline, BaselineError, load_baseline
-from mailspec.fixtures.reports_plugin import EXIT_BASELINE_STALE
-from mailspec.fixtures.results_json import load_document
+from mailspec.fixtures.reporting.baseline import Baseline, BaselineError, load_baseline
+from mailspec.fixtures.reporting.plugin import EXIT_BASELINE_STALE
+from mailspec.fixtures.reporting.results_json import load_document
 
 from .baseline_diff import diff
 from .matrix import build

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailspec.fixtures.baseline import Baseline, KnownDeviation
+from mailspec.fixtures.reporting.baseline import Baseline, KnownDeviation
 
 # Outcomes that mean "the server does not do what the test requires".
 STILL_DEVIATING = frozenset({"failed", "known", "deviation-should", "deviation-may"})

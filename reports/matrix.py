@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mailspec.fixtures.baseline import Baseline
+from mailspec.fixtures.reporting.baseline import Baseline
 
 from .baseline_diff import BaselineDiff, baseline_from_results, diff
 from .rfc_titles import section_title
@@ -590,7 +590,7 @@ def build(
     title: str = "mailspec conformance matrix",
 ) -> str:
     """Render the matrix for results files given as ``path`` or ``LABEL=path``."""
-    from mailspec.fixtures.results_json import load_document
+    from mailspec.fixtures.reporting.results_json import load_document
 
     documents = []
     for spec in paths:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -53,4 +54,141 @@ class MailStore(Protocol):
 
     def deliver(self, user: str, message: bytes, *, envelope_from: str = "") -> None:
         """Append ``message`` (any line endings) durably; returns only once it is safe."""
+        ...
+
+
+# -- IMAP folders (RFC 3501 §5.1, §6.3) ------------------------------------------------
+# The contract between the store (reference_server/storage/) and the IMAP core
+# (reference_server/imap/). Folder names are Unicode strings with "/" as the hierarchy
+# delimiter; "INBOX" (any case) is the account's maildrop, the file SMTP/LMTP delivery
+# appends to and POP3 reads. The IMAP core converts names from/to modified UTF-7.
+
+
+class FolderError(Exception):
+    """A folder operation was refused. ``code`` is an RFC 5530 / RFC 3501 response code
+    the IMAP core puts in brackets: NONEXISTENT, ALREADYEXISTS, CANNOT, INUSE,
+    TRYCREATE, LIMIT, SERVERBUG (or "" for none)."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class FolderEntry:
+    name: str  # Unicode, "/"-delimited, INBOX spelled "INBOX"
+    # False for a name that exists only as a hierarchy level (\Noselect), e.g. after
+    # DELETE of a folder that still has inferiors (RFC 3501 §6.3.4).
+    selectable: bool = True
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    uid: int  # strictly ascending in the folder, never reused under one UIDVALIDITY
+    size: int  # RFC822.SIZE: octets in wire form (CRLF line endings)
+    internal_date: datetime  # timezone-aware; the zone given at APPEND is kept
+    # \Seen \Answered \Flagged \Deleted \Draft and keywords, as stored (system flags in
+    # their canonical spelling). Never \Recent: that is per session (claim_recent).
+    flags: frozenset[str]
+
+
+class Folder(Protocol):
+    """An open folder. Methods are safe to call from worker threads; each call sees the
+    current state (another session's or a delivery's changes included)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def uidvalidity(self) -> int: ...
+
+    def uidnext(self) -> int: ...
+
+    def messages(self) -> Sequence[StoredMessage]:
+        """Every message now in the folder, ascending UID. Cost must not be a reparse of
+        the mbox: it comes from the index."""
+        ...
+
+    def version(self) -> int:
+        """A number that changes whenever messages, flags or UIDNEXT change (cheap:
+        the IMAP core polls it on NOOP/IDLE to find what to announce)."""
+        ...
+
+    def read(self, uid: int) -> bytes:
+        """The whole message in wire form (CRLF). FolderError NONEXISTENT if expunged."""
+        ...
+
+    def read_chunks(self, uid: int, chunk_size: int = 65536) -> Iterator[bytes]:
+        """The same bytes as ``read``, streamed from the file (large FETCH BODY[])."""
+        ...
+
+    def append(
+        self,
+        message: bytes,
+        *,
+        flags: frozenset[str] = frozenset(),
+        internal_date: datetime | None = None,
+    ) -> int:
+        """Append durably (returns once safe, like ``deliver``); returns the new UID."""
+        ...
+
+    def store_flags(self, changes: Mapping[int, frozenset[str]]) -> None:
+        """Replace the flags of these UIDs (unknown/expunged UIDs are ignored). Durable."""
+        ...
+
+    def expunge(self, uids: Collection[int]) -> None:
+        """Remove these messages (safe rewrite). FolderError INUSE while a POP3 session
+        holds this maildrop (RFC 1939 §4: its messages must not be removed under it)."""
+        ...
+
+    def copy_to(self, uids: Collection[int], destination: str) -> list[tuple[int, int]]:
+        """Copy with flags and internal date; returns (source UID, new UID) pairs in
+        source order. FolderError TRYCREATE if ``destination`` does not exist."""
+        ...
+
+    def claim_recent(self) -> frozenset[int]:
+        """UIDs that no session has yet seen as \\Recent; they are \\Recent for the
+        caller only (RFC 3501 §2.3.2). Persistent across restarts."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class FolderStore(Protocol):
+    delimiter: str  # "/"
+
+    def list_folders(self, user: str) -> list[FolderEntry]:
+        """Every folder and \\Noselect hierarchy level of ``user``, INBOX included."""
+        ...
+
+    def create_folder(self, user: str, name: str) -> None:
+        """Create ``name`` and any missing superiors (RFC 3501 §6.3.3). FolderError
+        ALREADYEXISTS, or CANNOT for a name that is refused (``..``, NUL, leading or
+        doubled delimiter, a component that could escape the account folder)."""
+        ...
+
+    def delete_folder(self, user: str, name: str) -> None:
+        """INBOX: CANNOT. With inferiors: the folder's messages go and the name stays as
+        \\Noselect. A \\Noselect name with inferiors: CANNOT. Missing: NONEXISTENT."""
+        ...
+
+    def rename_folder(self, user: str, old: str, new: str) -> None:
+        """Inferiors move with it; missing superiors of ``new`` are created. RENAME INBOX
+        moves its messages to ``new`` and leaves INBOX empty (RFC 3501 §6.3.5)."""
+        ...
+
+    def subscriptions(self, user: str) -> set[str]: ...
+
+    def subscribe(self, user: str, name: str) -> None: ...
+
+    def unsubscribe(self, user: str, name: str) -> None: ...
+
+    def open_folder(self, user: str, name: str) -> Folder:
+        """FolderError NONEXISTENT for a missing or \\Noselect folder."""
+        ...
+
+    def watch(self, user: str, name: str, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` (from any thread) after any change to that folder made through
+        this store (delivery, another session, POP3 QUIT); returns the function that
+        stops watching. The IMAP core uses it to wake IDLE sessions."""
         ...

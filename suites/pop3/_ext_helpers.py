@@ -10,7 +10,7 @@ import binascii
 import re
 
 import pytest
-from mailspec.fixtures.pop3_client import Pop3Client, Pop3Response, parse_status_line
+from mailspec.fixtures.pop3.client import Pop3Client, Pop3Response, parse_status_line
 from mailspec.fixtures.requirements import expect
 
 # RFC 2449 §9: capa-tag = 1*cchar; cchar = %x21-2D / %x2F-7F (printable ASCII but ".");

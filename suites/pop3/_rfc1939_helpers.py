@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from mailspec.fixtures.corpus import split_message
-from mailspec.fixtures.pop3_client import AUTH_REPLY_TIMEOUT, Pop3Client, Pop3Response
-from mailspec.fixtures.pop3_session import Pop3Connections, SeededMessage
+from mailspec.fixtures.pop3.client import AUTH_REPLY_TIMEOUT, Pop3Client, Pop3Response
+from mailspec.fixtures.pop3.session import Pop3Connections, SeededMessage
 from mailspec.fixtures.requirements import expect
 
 # RFC 1939 §5: "+OK nn mm" / "n size"; nothing is required after the second number.

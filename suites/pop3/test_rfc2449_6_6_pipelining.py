@@ -6,7 +6,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from mailspec.fixtures.pop3_session import SetupError
+from mailspec.fixtures.pop3.session import SetupError
 from mailspec.fixtures.requirements import expect, expect_equal
 from mailspec.suites.pop3._ext_helpers import plain_token, read_responses
 

@@ -3,7 +3,7 @@
 import ssl
 
 import pytest
-from mailspec.fixtures.pop3_session import SetupError, login
+from mailspec.fixtures.pop3.session import SetupError, login
 from mailspec.fixtures.requirements import ServerTimeout, WireViolation, expect
 from mailspec.suites.pop3._ext_helpers import capa_lines, parse_capa
 

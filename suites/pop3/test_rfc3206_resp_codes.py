@@ -2,7 +2,7 @@
 AUTH-RESP-CODE capability."""
 
 import pytest
-from mailspec.fixtures.pop3_session import login
+from mailspec.fixtures.pop3.session import login
 from mailspec.fixtures.requirements import expect, expect_equal
 from mailspec.suites.pop3._ext_helpers import RESP_CODE, plain_token
 

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from mailspec.fixtures.pop3_session import login
+from mailspec.fixtures.pop3.session import login
 from mailspec.fixtures.requirements import expect, expect_equal
 
 LANG_LINE = re.compile(rb"^([A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*|i-default) \S.*$")

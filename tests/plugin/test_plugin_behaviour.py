@@ -96,7 +96,7 @@ def test_rfc_marker_needs_a_level(pytester, server):
 
 SETUP_FILE = '''
 import pytest
-from mailspec.fixtures.pop3_session import SetupError
+from mailspec.fixtures.pop3.session import SetupError
 
 @pytest.mark.rfc(2449, "6", "SHOULD")
 def test_should_cannot_set_up(pop3):

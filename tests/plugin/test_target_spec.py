@@ -1,7 +1,7 @@
 """Parsing --target and the account options (pure functions)."""
 
 import pytest
-from mailspec.fixtures.target_spec import (
+from mailspec.fixtures.core.target_spec import (
     AddressSpec,
     ProviderSpec,
     TargetSpecError,

@@ -18,9 +18,9 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+from mailspec.fixtures.core.target import Account, Target
 from mailspec.fixtures.providers import get_provider
 from mailspec.fixtures.providers.base import ProviderSettings, ProviderUnavailable
-from mailspec.fixtures.target import Account, Target
 
 MESSAGE = (
     "From: Sender <sender@example.org>\r\n"

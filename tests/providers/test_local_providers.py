@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from mailspec.fixtures.target import Target
+from mailspec.fixtures.core.target import Target
 
 from conftest import ProcessTracker, StartProvider, make_message, seed_message
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from mailspec.fixtures.core.target import Target
 from mailspec.fixtures.providers.base import ProviderFailed, ProviderSettings
 from mailspec.fixtures.providers.reference import LAUNCHER_ENV, provide
-from mailspec.fixtures.target import Target
 
 DEMO = Path(__file__).with_name("refsrv_broken_demo.py")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tomllib
 
-from mailspec.fixtures.baseline import dump_baseline, parse_baseline
-from mailspec.fixtures.reports_plugin import EXIT_BASELINE_STALE
+from mailspec.fixtures.reporting.baseline import dump_baseline, parse_baseline
+from mailspec.fixtures.reporting.plugin import EXIT_BASELINE_STALE
 
 STAT = "pop3/rfc1939/5/stat-counts"
 PIPE = "pop3/rfc2449/6.6/pipelining-batch"

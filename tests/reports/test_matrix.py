@@ -9,8 +9,8 @@ import subprocess
 import zlib
 
 import pytest
-from mailspec.fixtures.baseline import Baseline, KnownDeviation
-from mailspec.fixtures.results_json import SCHEMA
+from mailspec.fixtures.reporting.baseline import Baseline, KnownDeviation
+from mailspec.fixtures.reporting.results_json import SCHEMA
 from mailspec.reports.__main__ import main as reports_main
 from mailspec.reports.matrix import build
 

@@ -8,8 +8,8 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from mailspec.fixtures.report_ids import command_of, spec_matches
-from mailspec.fixtures.results_json import SCHEMA, load_document
+from mailspec.fixtures.reporting.ids import command_of, spec_matches
+from mailspec.fixtures.reporting.results_json import SCHEMA, load_document
 
 from .conftest import PLAIN
 from .sample_suite import SAMPLE_SUITE

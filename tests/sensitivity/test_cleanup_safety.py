@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from mailspec.fixtures.pop3_session import Maildrop, Pop3Connections
+from mailspec.fixtures.pop3.session import Maildrop, Pop3Connections
 from mailspec.fixtures.providers.base import ProviderSettings
 from mailspec.fixtures.providers.reference import LAUNCHER_ENV, provide
 from mailspec.fixtures.requirements import SetupError
@@ -57,7 +57,7 @@ def _subjects(connections: Pop3Connections) -> list[bytes]:
         client.close()
 
 
-@pytest.mark.parametrize("variant", _params())
+@pytest.mark.parametrize("variant", list(_params()))
 def test_cleanup_keeps_foreign_mail(variant, tmp_path, monkeypatch):
     if variant is None:
         monkeypatch.delenv(LAUNCHER_ENV, raising=False)
