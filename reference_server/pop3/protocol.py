@@ -2,18 +2,27 @@
 
 Theory of operation
 -------------------
-``Pop3Session`` never touches a socket. The transport feeds it whatever bytes arrived
-(``receive_data``) and gets back a list of events: ``Send(bytes)`` to write in order,
-``StartTls()`` to upgrade the connection now (then call ``tls_started``), ``Close()``
-to end it. ``receive_line`` handles exactly one command line and returns the replies;
-tests can drive either level directly, without a network.
+``Pop3Session`` never touches a socket; it is a ``transport.SansIOSession``. The
+transport ``feed``s it received bytes and calls ``next_events()``, which answers at most
+one command line with a list of events (``transport.events``): ``Send(bytes)`` to write
+in order, ``SendStream`` for a large RETR (byte-stuffed chunk by chunk, see
+``streaming.py``), ``StartTls()`` to upgrade the connection now (then call
+``tls_started``), ``Close()`` to end it. The transport asks for the next command only
+once the previous reply has drained, so a pipelining client that never reads costs one
+reply, not one per command. ``receive_data`` (feed and answer everything buffered) and
+``receive_line`` (one command line, its replies) drive the core without a network.
 
 * Framing: a command line ends in LF (a CR before it is dropped). Lines longer than
   255 octets with the terminator (RFC 2449 §4) get ``-ERR`` and are skipped; SASL
   lines may be 12288 octets (RFC 5034 §4). More than ``max_garbage`` octets without any
   line end closes the connection. Several lines in one read are answered in order
   (RFC 2449 PIPELINING); after ``STLS`` the rest of the buffer is discarded, so no
-  plaintext command can be injected into the TLS session (RFC 2595 §4).
+  plaintext command can be injected into the TLS session (RFC 2595 §4). Each complete
+  line counts in ``commands_received``: the transport's idle timer restarts on a whole
+  command, never on a single byte (RFC 1939 §3).
+* Blocking work: logins (``PASS``, ``APOP``, ``AUTH``: the maildrop lock) and ``QUIT``
+  (the rewrite, fsync) are flagged by ``next_blocks()`` and run on the transport's
+  worker pool; everything else (a pread of the locked snapshot at most) runs inline.
 * States: ``State`` below; the one table ``COMMANDS`` says which command is legal in
   which state. A command outside the table, or in the wrong state, is ``-ERR`` and
   changes nothing.
@@ -41,7 +50,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..storage.interface import Maildrop, MaildropInUse, MailStore, StorageError
+from ..transport.events import Close, Event, Send, SendStream, StartTls
+from ..transport.session import SansIOSession
 from . import replies as R
+from .streaming import STREAM_THRESHOLD, multiline_chunks
 
 CRLF = b"\r\n"
 
@@ -79,22 +91,10 @@ COMMANDS: dict[str, frozenset[State]] = {
 }
 
 
-@dataclass(frozen=True)
-class Send:
-    data: bytes
-
-
-@dataclass(frozen=True)
-class StartTls:
-    pass
-
-
-@dataclass(frozen=True)
-class Close:
-    pass
-
-
-Event = Send | StartTls | Close
+# A reply from a cmd_* method: the bytes, or (for a large body) a stream of chunks.
+Reply = bytes | SendStream
+# Commands that may wait on storage (the maildrop lock, a rewrite with fsync).
+BLOCKING_COMMANDS = (b"PASS", b"APOP", b"AUTH", b"QUIT")
 
 
 class Authenticator(Protocol):
@@ -153,7 +153,7 @@ def line(text: str) -> bytes:
     return text.encode("utf-8") + CRLF
 
 
-class Pop3Session:
+class Pop3Session(SansIOSession):
     def __init__(
         self,
         store: MailStore,
@@ -178,58 +178,80 @@ class Pop3Session:
         self._buffer = bytearray()
         self._discarding = 0  # >0: inside an overlong line, counting octets skipped
         self._start_tls = False
+        self.commands_received = 0
 
     # -- sans-IO entry points -----------------------------------------------------
     def greeting(self) -> bytes:
         return line(R.GREETING.format(timestamp=self.timestamp))
 
-    def receive_data(self, data: bytes) -> list[Event]:
-        events: list[Event] = []
+    def feed(self, data: bytes) -> None:
+        if self.state is not State.CLOSED:
+            self._buffer += data
+
+    def next_events(self) -> list[Event]:
+        """Answer at most one buffered command line; [] when a whole line is missing."""
         if self.state is State.CLOSED:
-            return events
-        self._buffer += data
+            return []
+        buf = self._buffer
         while True:
-            buf = self._buffer
             nl = buf.find(b"\n")
             if self._discarding:
                 if nl < 0:
                     self._discarding += len(buf)
                     buf.clear()
                     if self._discarding > self.config.max_garbage:
-                        events.append(Send(line(R.ERR_GARBAGE_CLOSE)))
-                        events.append(self._close())
-                    break
+                        return [Send(line(R.ERR_GARBAGE_CLOSE)), self._close()]
+                    return []
                 del buf[: nl + 1]
                 self._discarding = 0
                 continue
             limit = self._line_limit()
             if nl < 0:
                 if len(buf) > limit:
-                    events.append(Send(line(R.ERR_LINE_TOO_LONG)))
                     self._discarding = len(buf)
                     buf.clear()
-                break
+                    return [Send(line(R.ERR_LINE_TOO_LONG))]
+                return []
             raw = bytes(buf[: nl + 1])
             del buf[: nl + 1]
+            self.commands_received += 1
             if len(raw) > limit:
-                events.append(Send(line(R.ERR_LINE_TOO_LONG)))
-                continue
+                return [Send(line(R.ERR_LINE_TOO_LONG))]
             text = raw[:-1]
             if text.endswith(b"\r"):
                 text = text[:-1]
-            events.extend(Send(r) for r in self.receive_line(text))
+            events: list[Event] = [
+                r if isinstance(r, SendStream) else Send(r) for r in self.receive_line(text)
+            ]
             if self._start_tls:
                 self._start_tls = False
                 buf.clear()
                 events.append(StartTls())
-                break
-            if self.state is State.CLOSED:
+            elif self.state is State.CLOSED:
                 events.append(Close())
+            return events
+
+    def next_blocks(self) -> bool:
+        if self._discarding or b"\n" not in self._buffer:
+            return False
+        return self._sasl is not None or bytes(self._buffer[:4]).upper() in BLOCKING_COMMANDS
+
+    def timeout_events(self) -> list[Event]:
+        return [Send(line(R.ERR_AUTOLOGOUT))]
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        """Feed ``data`` and answer every complete line in the buffer (sans-IO tests)."""
+        self.feed(data)
+        events: list[Event] = []
+        while step := self.next_events():
+            events.extend(step)
+            if isinstance(step[-1], StartTls | Close):
                 break
         return events
 
-    def receive_line(self, text: bytes) -> list[bytes]:
-        """Handle one command line (no line end); return the replies in order."""
+    def receive_line(self, text: bytes) -> list[Reply]:
+        """Handle one command line (no line end); return the replies in order: bytes,
+        or a ``SendStream`` for a body larger than ``STREAM_THRESHOLD``."""
         if self.state is State.CLOSED:
             return []
         try:
@@ -508,11 +530,14 @@ class Pop3Session:
         body = b"".join(b"%d %d\r\n" % (i + 1, messages[i].size) for i in self._live())
         return multiline(R.OK_LIST_ALL.format(count=count, size=size), body)
 
-    def cmd_RETR(self, arg: bytes | None) -> bytes:
+    def cmd_RETR(self, arg: bytes | None) -> Reply:
         (token,) = self._args(arg, 1, 1)
         i = self._message(token)
         wire = self._read(i)
-        return multiline(R.OK_RETR.format(size=self._drop().messages[i].size), wire)
+        status = R.OK_RETR.format(size=self._drop().messages[i].size)
+        if len(wire) > STREAM_THRESHOLD:
+            return SendStream(multiline_chunks(line(status), wire))
+        return multiline(status, wire)
 
     def cmd_TOP(self, arg: bytes | None) -> bytes:
         token, count = self._args(arg, 2, 2)
