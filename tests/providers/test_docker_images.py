@@ -123,7 +123,7 @@ def test_no_engine_is_unavailable(settings: ProviderSettings, monkeypatch: Any) 
 
     monkeypatch.setattr(docker, "from_env", no_engine)
     with (
-        pytest.raises(ProviderUnavailable, match=r"^no docker engine answers: "),
+        pytest.raises(ProviderUnavailable, match=r"^no docker engine answers at "),
         get_provider("docker:greenmail")(settings),
     ):
         pass  # pragma: no cover - never entered
