@@ -9,7 +9,6 @@ mailspec servers install cyrus            prepare a private copy of a third-part
 
 from __future__ import annotations
 
-import os
 import sys
 
 import pytest
@@ -29,20 +28,23 @@ def main(argv: list[str] | None = None) -> int:
         from .servers_cli import main as servers
 
         return int(servers(args[1:]) or 0)
-    # Run the installed suites unless the user named tests (a path, a node id, or a
-    # dotted module with --pyargs) themselves.
-    if not any(_names_tests(arg) for arg in args):
-        args = [*args, "--pyargs", "mailspec.suites"]
-    return int(pytest.main(args))
+    return int(pytest.main(args, plugins=[InstalledSuites()]))
 
 
-def _names_tests(arg: str) -> bool:
-    return (
-        "::" in arg
-        or arg.endswith(".py")
-        or arg.startswith("mailspec.suites")
-        or os.path.isdir(arg)
-    )
+class InstalledSuites:
+    """Run the installed suites when the command line names no test.
+
+    Decided after pytest has parsed the command line (``args_source``), so an option's
+    value — ``--alluredir out/allure-results``, an existing folder — is never taken for
+    a test path, whatever the option. Named tests (paths, node ids, ``--pyargs`` module
+    names) run as given. xdist workers receive the adjusted arguments from the controller.
+    """
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        if config.args_source != pytest.Config.ArgsSource.ARGS:
+            config.args = ["mailspec.suites"]
+            config.option.pyargs = True
 
 
 if __name__ == "__main__":

@@ -192,12 +192,6 @@ class Child:
         return True
 
 
-def _names_tests(arguments: Sequence[str]) -> bool:
-    from .cli import _names_tests
-
-    return any(_names_tests(argument) for argument in arguments)
-
-
 def plan(
     targets: list[Target],
     output: Path,
@@ -213,7 +207,8 @@ def plan(
         baseline = None
         if baseline_dir is not None and (baseline_dir / f"{target.name}.toml").is_file():
             baseline = baseline_dir / f"{target.name}.toml"
-        argv = [sys.executable, "-m", "pytest", "--target", target.spec, *target.options]
+        # `python -m mailspec`: the installed suites unless the options name tests.
+        argv = [sys.executable, "-m", "mailspec", "--target", target.spec, *target.options]
         argv += ["-p", "no:cacheprovider", "-p", "mailspec.compare_progress"]
         # OPTION=PATH: pytest picks its rootdir from arguments that look like existing
         # paths before it knows the options, and an existing results file would move it.
@@ -223,8 +218,6 @@ def plan(
             if strict_baseline:
                 argv.append("--strict-baseline")
         argv += extra
-        if not _names_tests([*target.options, *extra]):
-            argv += ["--pyargs", "mailspec.suites"]
         children.append(
             Child(
                 target,
