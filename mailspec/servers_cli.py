@@ -9,11 +9,16 @@ plus the libraries they need that this machine lacks, and unpacks them with
     mailspec servers install cyrus|courier [--force]
     mailspec servers status
     mailspec servers run NAME [--accounts N] [--variant V]   # start it, print how to test it
+    mailspec servers build-image dovecot [--force] [--rebuild-base]  # a local docker image
     python -m mailspec.servers_cli install cyrus
 
 ``run`` starts a server exactly as ``--target NAME`` does and keeps it running until
 Ctrl-C, so it can be tested as an address (``--target host:port``), poked with a
 real client, or compared with another server by hand.
+
+``build-image`` makes a docker image from Debian's packages where no registry can be
+pulled from (debootstrap a base image, then ``docker build --network host``); run it
+with ``--target docker:dovecot@mailspec/dovecot:bookworm``.
 """
 
 from __future__ import annotations
@@ -148,7 +153,28 @@ def status() -> None:
         print(f"{name:10} {state}")
 
 
-def run_server(name: str, *, accounts: int, variant: str | None, tls: bool) -> None:
+def build_image(name: str, *, force: bool, rebuild_base: bool, tag: str | None) -> None:
+    """Build the local docker image for NAME (see fixtures/providers/docker_build.py)."""
+    from mailspec.fixtures.providers.base import ProviderUnavailable
+    from mailspec.fixtures.providers.docker_build import BuildError, build_image
+    from mailspec.fixtures.providers.docker_engine import docker_client
+
+    try:
+        # An image build streams for minutes: a long read timeout.
+        client = docker_client(timeout=600)
+        built = build_image(name, client, tag=tag, force=force, rebuild_base=rebuild_base, say=_say)
+    except (BuildError, ProviderUnavailable) as exc:
+        raise InstallError(str(exc)) from exc
+    print(f"use it: mailspec --target docker:{name}@{built}")
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def run_server(
+    name: str, *, accounts: int, variant: str | None, tls: bool, docker_network: str = "auto"
+) -> None:
     """Start NAME with a provider, print its endpoints and a ready command; wait for Ctrl-C."""
     import signal
     import threading
@@ -167,9 +193,14 @@ def run_server(name: str, *, accounts: int, variant: str | None, tls: bool) -> N
     # explicitly: a shell starts background jobs with SIGINT ignored.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with tempfile.TemporaryDirectory(prefix=f"mailspec-{name.replace(':', '-')}-") as workdir:
+    prefix = "mailspec-" + re.sub(r"[^A-Za-z0-9._]+", "-", name) + "-"  # docker:N@IMAGE
+    with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
         settings = ProviderSettings(
-            workdir=Path(workdir), accounts=accounts, variant=variant, tls=tls
+            workdir=Path(workdir),
+            accounts=accounts,
+            variant=variant,
+            tls=tls,
+            docker_network=docker_network,
         )
         try:
             with get_provider(name)(settings) as target:
@@ -231,12 +262,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_parser.add_argument(
         "--no-tls", action="store_true", help="no test certificate (no STLS, no implicit TLS)"
     )
+    run_parser.add_argument(
+        "--docker-network",
+        choices=("auto", "bridge", "host"),
+        default="auto",
+        help="docker targets: published ports (bridge), the host's network (host), "
+        "or whichever the engine can do (auto, the default)",
+    )
+    image_parser = commands.add_parser(
+        "build-image",
+        help="build a docker image from Debian's packages (debootstrap; nothing is pulled)",
+    )
+    image_parser.add_argument("name", choices=["dovecot"])
+    image_parser.add_argument(
+        "--tag", default=None, help="image tag (default mailspec/NAME:bookworm)"
+    )
+    image_parser.add_argument("--force", action="store_true", help="rebuild the server image")
+    image_parser.add_argument(
+        "--rebuild-base", action="store_true", help="also debootstrap the base image again"
+    )
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         if args.command == "install":
             install(args.name, force=args.force)
         elif args.command == "run":
-            run_server(args.name, accounts=args.accounts, variant=args.variant, tls=not args.no_tls)
+            run_server(
+                args.name,
+                accounts=args.accounts,
+                variant=args.variant,
+                tls=not args.no_tls,
+                docker_network=args.docker_network,
+            )
+        elif args.command == "build-image":
+            build_image(args.name, force=args.force, rebuild_base=args.rebuild_base, tag=args.tag)
         else:
             status()
     except InstallError as exc:
