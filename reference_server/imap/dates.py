@@ -79,7 +79,9 @@ def parse_date_time(token: str | bytes) -> dt.datetime:
     text = _text(token)
     match = _DATE_TIME.match(text)
     if match is None:
-        raise ArgumentError(f"Invalid date-time {text!r} (expected e.g. 01-Feb-1994 21:14:03 +0100)")
+        raise ArgumentError(
+            f"Invalid date-time {text!r} (expected e.g. 01-Feb-1994 21:14:03 +0100)"
+        )
     day, month, year, hour, minute, second, sign, zh, zm = match.groups()
     try:
         date = _calendar(int(year), month, int(day))
@@ -110,6 +112,7 @@ def format_date_time(moment: dt.datetime) -> bytes:
 
 
 # -- the Date: header ---------------------------------------------------------------------
+
 
 def _strip_comments(text: str) -> str:
     """Remove RFC 5322 comments (nested, with quoted-pairs), leaving a space each."""

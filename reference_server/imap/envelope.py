@@ -109,7 +109,11 @@ def _tokenize(text: str) -> list[_Token]:
             space = False
         else:
             start = index
-            while index < len(text) and text[index] not in _SPECIALS and text[index] not in ' \t\r\n"()[':
+            while (
+                index < len(text)
+                and text[index] not in _SPECIALS
+                and text[index] not in ' \t\r\n"()['
+            ):
                 index += 1
             tokens.append(_Token("atom", text[start:index], space))
             space = False

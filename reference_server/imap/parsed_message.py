@@ -341,7 +341,8 @@ def decode_words(value: bytes) -> str:
 
 # -- the entity ------------------------------------------------------------------------
 
-_DEFAULT_TYPE = ("text", "plain", [("charset", "us-ascii")])
+# RFC 2045 §5.2; the us-ascii charset default is added where it is shown (BODYSTRUCTURE).
+_DEFAULT_TYPE: tuple[str, str, list[tuple[str, str]]] = ("text", "plain", [])
 _IDENTITY_ENCODINGS = {"7bit", "8bit", "binary"}
 
 
@@ -435,8 +436,10 @@ class Entity:
             return []
         boundary = self.param("boundary")
         digest = self.subtype == "digest"
-        ranges = [] if not boundary else _split_multipart(
-            self.data, self.body_start, self.end, boundary.encode("latin-1")
+        ranges = (
+            []
+            if not boundary
+            else _split_multipart(self.data, self.body_start, self.end, boundary.encode("latin-1"))
         )
         if not ranges:
             return [Entity(b"\r\n", 0, 2)]  # an empty text/plain part; see the docstring
