@@ -1,0 +1,165 @@
+"""LIST and LSUB answers, as pure functions over the folder list and the subscriptions
+(RFC 3501 §6.3.8-§6.3.9, RFC 5258 LIST-EXTENDED, RFC 3348 CHILDREN).
+
+Names here are Unicode with "/" as the hierarchy delimiter (the store's form); the
+session decodes patterns from modified UTF-7 before calling in and encodes the names
+it gets back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..storage.interface import FolderEntry
+
+DELIMITER = "/"
+
+
+@dataclass(frozen=True)
+class ListItem:
+    name: str
+    attributes: tuple[str, ...]
+    # RFC 5258 §3.5 CHILDINFO extended data: ("SUBSCRIBED",) when a descendant matched.
+    childinfo: tuple[str, ...] = ()
+    selectable: bool = True
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    patterns: tuple[str, ...]  # reference + pattern, already joined and decoded
+    subscribed_only: bool = False  # selection option SUBSCRIBED
+    recursive_match: bool = False  # selection option RECURSIVEMATCH
+    return_subscribed: bool = False  # return option SUBSCRIBED
+    extended: bool = False  # any LIST-EXTENDED syntax was used
+    status_items: tuple[str, ...] = field(default_factory=tuple)
+
+
+@lru_cache(maxsize=256)
+def _compile(pattern: str, fold: bool) -> re.Pattern[str]:
+    # RFC 3501 §6.3.8: "*" matches zero or more characters at this position; "%" is
+    # like "*" but does not match a hierarchy delimiter.
+    parts = []
+    for char in pattern.upper() if fold else pattern:
+        if char == "*":
+            parts.append(".*")
+        elif char == "%":
+            parts.append(f"[^{re.escape(DELIMITER)}]*")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def matches(pattern: str, name: str) -> bool:
+    if _compile(pattern, False).fullmatch(name):
+        return True
+    # RFC 3501 §5.1: INBOX is case-insensitive; no other name is.
+    return name == "INBOX" and bool(_compile(pattern, True).fullmatch(name))
+
+
+def canonical(reference: str, pattern: str) -> str:
+    """RFC 3501 §6.3.8: the reference and the pattern are joined; a pattern that starts
+    with the delimiter is taken as it is when the reference ends with it too."""
+    if reference.endswith(DELIMITER) and pattern.startswith(DELIMITER):
+        return reference + pattern[1:]
+    return reference + pattern
+
+
+def root_of(reference: str) -> str:
+    """RFC 3501 §6.3.8: an empty pattern asks for the delimiter and the root name of the
+    reference (``#news.comp.mail.misc`` -> ``#news.``); our one namespace is rooted at
+    "", so the root is the reference's first level, with its delimiter, or ""."""
+    head, sep, _ = reference.partition(DELIMITER)
+    return head + sep if sep else ""
+
+
+def _sort_key(name: str) -> tuple[int, str]:
+    return (0 if name == "INBOX" else 1, name)
+
+
+def _with_superiors(entries: Iterable[FolderEntry]) -> dict[str, bool]:
+    """name -> selectable, adding any superior level the store did not list itself."""
+    names: dict[str, bool] = {}
+    for entry in entries:
+        names[entry.name] = entry.selectable
+    for name in list(names):
+        parts = name.split(DELIMITER)
+        for depth in range(1, len(parts)):
+            names.setdefault(DELIMITER.join(parts[:depth]), False)
+    return names
+
+
+def _has_children(name: str, names: Iterable[str]) -> bool:
+    prefix = name + DELIMITER
+    return any(other.startswith(prefix) for other in names)
+
+
+def list_items(
+    request: ListRequest, entries: Iterable[FolderEntry], subscriptions: Iterable[str]
+) -> list[ListItem]:
+    folders = _with_superiors(entries)
+    subscribed = set(subscriptions)
+    if request.subscribed_only:
+        candidates = set(subscribed)
+        if request.recursive_match:
+            # RFC 5258 §3.5: a name that does not meet the selection criteria but has a
+            # descendant that does is returned too, with CHILDINFO.
+            for name in subscribed:
+                parts = name.split(DELIMITER)
+                for depth in range(1, len(parts)):
+                    candidates.add(DELIMITER.join(parts[:depth]))
+    else:
+        candidates = set(folders)
+    items = []
+    for name in sorted(candidates, key=_sort_key):
+        if not any(matches(p, name) for p in request.patterns):
+            continue
+        attributes: list[str] = []
+        exists = name in folders
+        selectable = exists and folders[name]
+        if not exists:
+            # RFC 5258 §3: \NonExistent implies \Noselect.
+            attributes.append("\\NonExistent")
+        elif not selectable:
+            attributes.append("\\Noselect")
+        # RFC 3348 §4 / RFC 5258 §4: children are existing mailboxes below this name.
+        attributes.append("\\HasChildren" if _has_children(name, folders) else "\\HasNoChildren")
+        if (request.subscribed_only or request.return_subscribed) and name in subscribed:
+            attributes.append("\\Subscribed")
+        childinfo: tuple[str, ...] = ()
+        if request.subscribed_only and request.recursive_match:
+            if _has_children(name, subscribed):
+                childinfo = ("SUBSCRIBED",)
+            if name not in subscribed and not childinfo:
+                continue
+        elif request.subscribed_only and name not in subscribed:
+            continue
+        items.append(ListItem(name, tuple(attributes), childinfo, selectable))
+    return items
+
+
+def lsub_items(
+    patterns: Iterable[str], entries: Iterable[FolderEntry], subscriptions: Iterable[str]
+) -> list[ListItem]:
+    """RFC 3501 §6.3.9: subscribed names that match. A "%" that matches an unsubscribed
+    superior of a subscribed name returns that superior with \\Noselect."""
+    folders = _with_superiors(entries)
+    subscribed = set(subscriptions)
+    patterns = list(patterns)
+    items: dict[str, ListItem] = {}
+    for name in sorted(subscribed, key=_sort_key):
+        if any(matches(p, name) for p in patterns):
+            selectable = folders.get(name, False)
+            attributes = () if selectable else ("\\Noselect",)
+            items[name] = ListItem(name, attributes, (), selectable)
+    for name in subscribed:
+        parts = name.split(DELIMITER)
+        for depth in range(1, len(parts)):
+            superior = DELIMITER.join(parts[:depth])
+            if superior in items or superior in subscribed:
+                continue
+            if any(matches(p, superior) for p in patterns if "%" in p):
+                items[superior] = ListItem(superior, ("\\Noselect",), (), False)
+    return [items[n] for n in sorted(items, key=_sort_key)]

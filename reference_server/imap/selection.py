@@ -1,0 +1,134 @@
+"""One session's view of its selected mailbox, and the untagged updates that keep the
+client's view in step with the folder (RFC 3501 §5.2, §7.3.1, §7.4.1; RFC 2180 §4).
+
+The client knows the mailbox as a list of UIDs numbered 1..N (message sequence
+numbers) with the flags it was last told. ``refresh()`` compares that with the folder
+and returns the untagged responses that bring the client up to date:
+
+* messages gone from the folder -> ``* n EXPUNGE``, one per message, numbered as the
+  client counts at that moment -- but only when the caller allows it. While a FETCH,
+  STORE or SEARCH is answered, RFC 3501 §7.4.1 forbids EXPUNGE: the message stays in
+  the client's numbering as a "ghost" (its last known flags, no content: RFC 2180
+  §4.1.2) until a command that allows EXPUNGE runs;
+* new messages -> ``* n EXISTS``, then ``* n RECENT``; the new UIDs are offered to
+  ``Folder.claim_recent()`` so that \\Recent goes to exactly one session (§2.3.2);
+* changed flags -> ``* n FETCH (UID u FLAGS (...))``, UID included so that the
+  response is right during UID commands too (§6.4.8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..storage.interface import Folder, StoredMessage
+from .response_encoding import flag_list
+
+
+@dataclass
+class Known:
+    """What the client was last told about one message."""
+
+    uid: int
+    flags: frozenset[str]
+    message: StoredMessage
+    gone: bool = False  # expunged in the folder, EXPUNGE not yet sent
+
+
+class Selection:
+    def __init__(self, folder: Folder, *, read_only: bool) -> None:
+        self.folder = folder
+        self.read_only = read_only
+        self.uidvalidity = folder.uidvalidity
+        # RFC 3501 §2.3.2: \Recent for the first session to see the message.
+        self.recent: set[int] = set(folder.claim_recent())
+        self.version = folder.version()
+        messages = folder.messages()
+        self.known: list[Known] = [Known(m.uid, m.flags, m) for m in messages]
+        self.max_uid = messages[-1].uid if messages else 0
+        self.reported_exists = len(self.known)
+        self.reported_recent = self.recent_count()
+
+    # -- the client's view ----------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.known)
+
+    def recent_count(self) -> int:
+        return sum(1 for k in self.known if k.uid in self.recent)
+
+    def uids(self) -> list[int]:
+        return [k.uid for k in self.known]
+
+    def seq_of(self, uid: int) -> int | None:
+        # Sequence numbers are positions; UIDs ascend, so a bisection would do, but the
+        # lists involved are walked anyway by every caller.
+        for i, k in enumerate(self.known):
+            if k.uid == uid:
+                return i + 1
+        return None
+
+    def flags_with_recent(self, known: Known) -> frozenset[str]:
+        if known.uid in self.recent:
+            return known.flags | {"\\Recent"}
+        return known.flags
+
+    def first_unseen(self) -> int | None:
+        for i, k in enumerate(self.known):
+            if "\\Seen" not in k.flags:
+                return i + 1
+        return None
+
+    def told_flags(self, uid: int, flags: frozenset[str]) -> None:
+        """The session itself reported these flags (its own STORE)."""
+        for k in self.known:
+            if k.uid == uid:
+                k.flags = flags
+                return
+
+    # -- updates ---------------------------------------------------------------------
+    def refresh(self, *, allow_expunge: bool) -> list[bytes]:
+        """Untagged response lines (without CRLF) that bring the client up to date."""
+        lines: list[bytes] = []
+        version = self.folder.version()
+        pending_gone = any(k.gone for k in self.known)
+        if version == self.version and not (allow_expunge and pending_gone):
+            return lines
+        self.version = version
+        current = {m.uid: m for m in self.folder.messages()}
+        for k in self.known:
+            if k.uid not in current:
+                k.gone = True
+        if allow_expunge:
+            # RFC 3501 §7.4.1: each EXPUNGE decrements the numbers after it at once, so
+            # they are sent in order with the numbers the client has at that moment.
+            i = 0
+            while i < len(self.known):
+                if self.known[i].gone:
+                    lines.append(b"* %d EXPUNGE" % (i + 1))
+                    self.recent.discard(self.known[i].uid)
+                    del self.known[i]
+                else:
+                    i += 1
+            # Each EXPUNGE already told the client the new size.
+            self.reported_exists = len(self.known)
+        new = [m for uid, m in sorted(current.items()) if uid > self.max_uid]
+        if new:
+            self.known.extend(Known(m.uid, m.flags, m) for m in new)
+            self.max_uid = new[-1].uid
+            self.recent |= self.folder.claim_recent()
+        if new:
+            # RFC 3501 §7.3.1: EXISTS reports the new size of the mailbox; §7.3.2:
+            # RECENT goes with it. (Ghosts still count: the client still numbers them.)
+            lines.append(b"* %d EXISTS" % len(self.known))
+            self.reported_exists = len(self.known)
+            self.reported_recent = self.recent_count()
+            lines.append(b"* %d RECENT" % self.reported_recent)
+        for i, k in enumerate(self.known):
+            stored = current.get(k.uid)
+            if stored is None:
+                continue
+            k.message = stored
+            if stored.flags != k.flags:
+                k.flags = stored.flags
+                flags = flag_list(self.flags_with_recent(k))
+                lines.append(b"* %d FETCH (UID %d FLAGS %s)" % (i + 1, k.uid, flags))
+        return lines
