@@ -59,7 +59,7 @@ def test_retr_keyword_is_case_insensitive(pop3, maildrop, variant):
 
 
 @pytest.mark.rfc(1939, "3", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 @pytest.mark.parametrize("user_kw,pass_kw", [("user", "pass"), ("User", "Pass"), ("uSeR", "pAsS")])
 def test_authorization_keywords_are_case_insensitive(pop3, account, user_kw, pass_kw):
     """Commands consist of a case-insensitive keyword: USER and PASS log in in any

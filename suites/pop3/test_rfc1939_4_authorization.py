@@ -25,7 +25,7 @@ def test_greeting_is_positive(pop3):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 def test_user_then_pass_enters_transaction(pop3, account):
     """USER name followed by PASS with the right password answers +OK both times and
     the session enters the TRANSACTION state."""
@@ -36,7 +36,7 @@ def test_user_then_pass_enters_transaction(pop3, account):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 def test_user_without_a_name_is_rejected(pop3):
     """USER takes one argument, "a string identifying a mailbox (required ...)": USER
     with no name answers -ERR."""
@@ -45,7 +45,7 @@ def test_user_without_a_name_is_rejected(pop3):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 def test_wrong_password_is_rejected(pop3, account):
     """PASS with a wrong password is answered -ERR and the session stays in the
     AUTHORIZATION state (transaction commands are still refused)."""
@@ -72,7 +72,7 @@ def test_pass_without_user_is_rejected(pop3, account):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 def test_pass_after_failed_pass_without_new_user_is_rejected(pop3, account):
     """PASS may only be given immediately after a successful USER command: after a
     failed PASS, another PASS (even with the right password) is answered -ERR."""
@@ -89,7 +89,7 @@ def test_pass_after_failed_pass_without_new_user_is_rejected(pop3, account):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 def test_unknown_user_cannot_log_in(pop3, account):
     """USER with a name that has no maildrop may be answered +OK (the server need not
     reveal it), but the login then fails: USER or the following PASS answers -ERR."""
@@ -103,7 +103,7 @@ def test_unknown_user_cannot_log_in(pop3, account):
 
 
 @pytest.mark.rfc(1939, "4", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 def test_after_failed_login_the_client_may_start_again(pop3, account):
     """After a negative answer to authentication the server may close the connection;
     if it does not, the client may issue a new authentication command and start again."""
@@ -120,7 +120,7 @@ def test_after_failed_login_the_client_may_start_again(pop3, account):
 
 
 @pytest.mark.rfc(1939, "4", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 def test_quit_after_failed_login_is_accepted(pop3, account):
     """After a failed authentication, if the server keeps the connection, the client may
     issue QUIT: +OK, and the connection is closed."""
@@ -203,7 +203,7 @@ def test_quit_in_authorization_answers_ok_and_closes(pop3):
 
 
 @pytest.mark.rfc(1939, "4", "MUST")
-@pytest.mark.pop3_capability("USER")
+@pytest.mark.pop3_optional("USER")
 def test_quit_after_user_answers_ok_and_closes(pop3, account):
     """QUIT in the AUTHORIZATION state (here between USER and PASS) answers +OK and the
     server closes the connection."""

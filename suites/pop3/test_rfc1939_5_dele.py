@@ -46,7 +46,7 @@ def test_dele_affects_only_that_message(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("UIDL")
+@pytest.mark.pop3_optional("UIDL")
 def test_deleted_message_vanishes_from_uidl(pop3, maildrop):
     """UIDL without an argument does not list messages marked as deleted."""
     keep, gone = maildrop.seed("plain", "plain")
@@ -68,7 +68,7 @@ def test_deleted_message_vanishes_from_uidl(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("TOP")
+@pytest.mark.pop3_optional("TOP")
 def test_top_of_deleted_message_is_rejected(pop3, maildrop):
     """TOP may not refer to a message marked as deleted: -ERR."""
     [message] = maildrop.seed("numbered-lines")

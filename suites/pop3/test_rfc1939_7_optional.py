@@ -36,7 +36,7 @@ def _top(client, number, lines):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("TOP")
+@pytest.mark.pop3_optional("TOP")
 @pytest.mark.parametrize("lines", [0, 1, 5, 19, 20, 21, 100])
 def test_top_sends_header_blank_line_and_n_body_lines(pop3, maildrop, lines):
     """TOP msg n answers +OK and sends the message's header, the blank line separating
@@ -53,7 +53,7 @@ def test_top_sends_header_blank_line_and_n_body_lines(pop3, maildrop, lines):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("TOP")
+@pytest.mark.pop3_optional("TOP")
 @pytest.mark.parametrize("name", corpus.names())
 def test_top_header_equals_retr_header(pop3, maildrop, name):
     """The header TOP sends is the message's header: TOP n 0 equals the header and blank
@@ -67,7 +67,7 @@ def test_top_header_equals_retr_header(pop3, maildrop, name):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("TOP")
+@pytest.mark.pop3_optional("TOP")
 @pytest.mark.parametrize("lines", [0, 3])
 def test_top_of_message_without_body(pop3, maildrop, lines):
     """TOP of a message with an empty body sends the header and the blank line, nothing
@@ -82,7 +82,7 @@ def test_top_of_message_without_body(pop3, maildrop, lines):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("TOP")
+@pytest.mark.pop3_optional("TOP")
 def test_top_byte_stuffs_dot_lines(pop3, maildrop):
     """TOP's response is multi-line, so body lines beginning with '.' are byte-stuffed on
     the wire like in RETR."""
@@ -99,7 +99,7 @@ def test_top_byte_stuffs_dot_lines(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("TOP")
+@pytest.mark.pop3_optional("TOP")
 def test_top_does_not_delete_or_change_the_message(pop3, maildrop):
     """TOP only reads: afterwards RETR sends the whole message and STAT is unchanged."""
     [message] = maildrop.seed("numbered-lines")
@@ -113,7 +113,7 @@ def test_top_does_not_delete_or_change_the_message(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("UIDL")
+@pytest.mark.pop3_optional("UIDL")
 def test_uidl_lists_every_message(pop3, maildrop):
     """UIDL without an argument answers +OK and one unique-id listing 'n id' for every
     message in the maildrop (the messages LIST names)."""
@@ -124,7 +124,7 @@ def test_uidl_lists_every_message(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("UIDL")
+@pytest.mark.pop3_optional("UIDL")
 def test_uidl_with_argument_matches_the_listing(pop3, maildrop):
     """UIDL n answers +OK n and the unique-id of message n, the same as in the
     multi-line UIDL."""
@@ -149,7 +149,7 @@ def test_uidl_with_argument_matches_the_listing(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("UIDL")
+@pytest.mark.pop3_optional("UIDL")
 def test_unique_ids_are_1_to_70_printable_characters(pop3, maildrop):
     """A unique-id consists of one to 70 characters in the range 0x21 to 0x7E."""
     maildrop.seed("plain", "long-lines")
@@ -166,7 +166,7 @@ def test_unique_ids_are_1_to_70_printable_characters(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("UIDL")
+@pytest.mark.pop3_optional("UIDL")
 def test_unique_ids_are_unique_within_the_maildrop(pop3, maildrop):
     """A unique-id uniquely identifies a message within the maildrop: different
     messages have different ids."""
@@ -180,7 +180,7 @@ def test_unique_ids_are_unique_within_the_maildrop(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("UIDL")
+@pytest.mark.pop3_optional("UIDL")
 def test_unique_ids_persist_across_sessions(pop3, maildrop):
     """The unique-id of a message persists across sessions."""
     seeded = maildrop.seed("plain", "dot-lines")
@@ -198,7 +198,7 @@ def test_unique_ids_persist_across_sessions(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "MUST")
-@pytest.mark.pop3_capability("UIDL")
+@pytest.mark.pop3_optional("UIDL")
 def test_unique_id_survives_renumbering(pop3, maildrop):
     """A unique-id belongs to the message, not to its number: after an earlier message
     is removed, the message keeps its id under its new number."""
@@ -220,7 +220,7 @@ def test_unique_id_survives_renumbering(pop3, maildrop):
 
 
 @pytest.mark.rfc(1939, "7", "SHOULD")
-@pytest.mark.pop3_capability("UIDL")
+@pytest.mark.pop3_optional("UIDL")
 def test_unique_id_of_removed_message_is_not_reused(pop3, maildrop):
     """The server should never reuse a unique-id in a maildrop: a message delivered after
     another was removed gets a different id."""

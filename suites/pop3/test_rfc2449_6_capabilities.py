@@ -225,3 +225,22 @@ def test_implementation_is_one_parsable_line(pop3, state):
     )
     again = client.command("CAPA", multiline=True)
     expect_equal(again.lines, response.lines, "a second CAPA gives the same list (still in sync)")
+
+
+@pytest.mark.rfc(2449, "5", "SHOULD")
+@pytest.mark.parametrize("name", ["TOP", "UIDL", "USER"])
+def test_working_optional_command_is_announced(pop3_capabilities, pop3_optional_support, name):
+    """CAPA returns the list of capabilities the server supports (RFC 2449 §5): an RFC
+    1939 optional command that works is announced, or clients that trust CAPA never
+    use it. (RFC 2449 has no MUST for this, hence SHOULD.)"""
+    works = pop3_optional_support.works(name)
+    if works is None:
+        pytest.skip(f"whether {name} works could not be told")
+    if not works:
+        pytest.skip(f"{name} is not implemented (RFC 1939 §7 makes it optional)")
+    expect(
+        pop3_capabilities.has(name),
+        f"{name} works, so CAPA announces it",
+        expected=f"{name} in CAPA (AUTHORIZATION or TRANSACTION)",
+        actual=f"CAPA: {sorted((pop3_capabilities.authorization or {}) | (pop3_capabilities.transaction or {}))}",
+    )

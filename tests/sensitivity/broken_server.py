@@ -183,6 +183,14 @@ class CapaWithoutTop(Pop3Session):
         return line("-ERR TOP is not implemented")
 
 
+class UnannouncedTopIgnoresCount(TopIgnoresCount):
+    """CAPA leaves TOP out, and TOP (which still answers) ignores the line count: a
+    suite that tests only announced commands never sees the broken TOP."""
+
+    def capabilities(self) -> list[str]:
+        return [c for c in super().capabilities() if c != "TOP"]
+
+
 class _NoLock:
     def release(self) -> None:
         pass
@@ -216,6 +224,7 @@ VARIANTS: dict[str, type[Pop3Session]] = {
     "bare-line-feeds": BareLineFeeds,
     "capa-without-top": CapaWithoutTop,
     "no-maildrop-lock": NoMaildropLock,
+    "unannounced-top-ignores-count": UnannouncedTopIgnoresCount,
 }
 
 if __name__ == "__main__":
