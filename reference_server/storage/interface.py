@@ -82,7 +82,7 @@ class FolderEntry:
     selectable: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredMessage:
     uid: int  # strictly ascending in the folder, never reused under one UIDVALIDITY
     size: int  # RFC822.SIZE: octets in wire form (CRLF line endings)
@@ -144,6 +144,11 @@ class Folder(Protocol):
     def copy_to(self, uids: Collection[int], destination: str) -> list[tuple[int, int]]:
         """Copy with flags and internal date; returns (source UID, new UID) pairs in
         source order. FolderError TRYCREATE if ``destination`` does not exist."""
+        ...
+
+    def move_to(self, uids: Collection[int], destination: str) -> list[tuple[int, int]]:
+        """RFC 6851 MOVE: ``copy_to`` then remove the sources, as one step: FolderError
+        INUSE (and nothing copied or removed) while a POP3 session holds this maildrop."""
         ...
 
     def claim_recent(self) -> frozenset[int]:

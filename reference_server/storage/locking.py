@@ -2,18 +2,34 @@
 
 Two kinds of lock, on purpose:
 
-* The **file lock** guards every change to ``INBOX.mbox`` for a short moment (an append,
-  a rewrite, reading the index). It is what procmail, mutt and mailutils take: a
-  ``<mbox>.lock`` dot-lock created with O_EXCL, then an fcntl write lock on the mbox
-  itself. The dot-lock comes first because it names the *path*: after a rewrite renames
-  a new file into place, a waiter on the old inode's fcntl lock would otherwise work on
-  a file that is gone. A dot-lock whose owner process is dead, or that is older than
-  five minutes, is stale and broken (a kill -9 leaves one behind).
+* The **file lock** guards every change to an mbox file for a short moment (an append,
+  a rewrite, a reconciliation of the index). It is what procmail, mutt and mailutils
+  take: a ``<mbox>.lock`` dot-lock created with link(), then an fcntl write lock on the
+  mbox itself. The dot-lock comes first because it names the *path*: after a rewrite
+  renames a new file into place, a waiter on the old inode's fcntl lock would otherwise
+  work on a file that is gone.
 * The **session lock** is the POP3 maildrop lock (RFC 1939 §8): an exclusive ``flock``
   on ``<mbox>.session``, held from successful authentication to the end of the session.
   flock locks belong to the open file, so two sessions in one process exclude each
   other, and the kernel drops the lock when the process dies. Delivery does not take
   it: a POP3 session's view is fixed by byte offsets, so appends never disturb it.
+
+When is a dot-lock stale? (issue 8 #2) A dot-lock we write holds two lines::
+
+    <pid>
+    mailspec-token <boot id>-<start time of that process in clock ticks>
+
+* It names **our own PID** but this process does not hold it (we keep a registry of the
+  dot-locks we hold): a leftover of an earlier life of the server that had the same PID
+  (a container restart, PID 1 both times). Stale at once.
+* It carries a **token**: it is held only while a process with that PID *and* that boot
+  id and start time is alive. A PID reused by an unrelated process does not match.
+* Anything else (procmail and mutt write a bare PID, some tools nothing) is stale when
+  its PID is dead, or when it is older than five minutes — a live foreign process with
+  a plain PID is never second-guessed before that.
+
+Dot-lock *candidates* (``<lock>.<pid>.<thread>``, the private file hard-linked into
+place) follow the same rules; ``clean_candidates`` removes those a kill left behind.
 """
 
 from __future__ import annotations
@@ -22,6 +38,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -30,9 +47,19 @@ from pathlib import Path
 from .interface import MaildropInUse, StorageError
 
 STALE_DOTLOCK_SECONDS = 300.0
+TOKEN_PREFIX = "mailspec-token"
+
+# Dot-locks this process holds now, by path. Guarded by _registry: creating a lock,
+# judging one stale and removing one all happen under it, so a thread never breaks a
+# lock another thread of ours has just taken.
+_held: set[str] = set()
+_registry = threading.Lock()
+_own: tuple[int, str] | None = None
 
 
 def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -42,39 +69,123 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def _dotlock_is_stale(path: Path) -> bool:
+def _boot_id() -> str:
     try:
-        text = path.read_text("ascii", errors="replace").strip()
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "noboot"
+
+
+def process_token(pid: int) -> str | None:
+    """``<boot id>-<start time>`` of a live process, or None where /proc cannot tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22 (starttime); the command name in field 2 may hold spaces and ')'.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    if len(fields) < 20:
+        return None
+    return f"{_boot_id()}-{fields[19]}"
+
+
+def own_token() -> str:
+    global _own
+    pid = os.getpid()
+    if _own is None or _own[0] != pid:  # recomputed after a fork
+        _own = (pid, process_token(pid) or f"{_boot_id()}-{time.time_ns()}")
+    return _own[1]
+
+
+def _lock_text() -> bytes:
+    return f"{os.getpid()}\n{TOKEN_PREFIX} {own_token()}\n".encode()
+
+
+def _is_stale(path: Path, *, candidate: bool) -> bool:
+    """Caller holds _registry. ``candidate``: a private link() source, never 'held'."""
+    try:
+        text = path.read_text("ascii", errors="replace")
         age = time.time() - path.stat().st_mtime
     except FileNotFoundError:
         return False
-    if age > STALE_DOTLOCK_SECONDS:
-        return True
+    except IsADirectoryError:
+        return False
+    lines = text.split("\n")
     try:
-        pid = int(text.split()[0])
+        # A candidate <lock>.<pid>.<thread> names its writer in the file name.
+        pid = int(path.name.rsplit(".", 2)[-2]) if candidate else int(lines[0].split()[0])
     except (ValueError, IndexError):
         # Written by a tool that leaves it empty: only age tells.
-        return False
+        return age > STALE_DOTLOCK_SECONDS
+    if pid == os.getpid():
+        # Ours only if we hold it now; our candidates exist only inside _try_dotlock,
+        # which runs under _registry, so any we see here is a leftover.
+        return candidate or str(path) not in _held
+    token = next(
+        (ln.split(None, 1)[1] for ln in lines[1:] if ln.startswith(TOKEN_PREFIX + " ")), None
+    )
+    if token is not None:
+        live = process_token(pid)
+        if live is not None:
+            return live != token.strip()
+        return not pid_alive(pid)
+    if age > STALE_DOTLOCK_SECONDS:
+        return True
     return not pid_alive(pid)
 
 
+def _remove_if_stale(path: Path, *, candidate: bool = False) -> bool:
+    with _registry:
+        if not _is_stale(path, candidate=candidate):
+            return False
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return True
+
+
 def _try_dotlock(path: Path) -> bool:
-    # Write the pid to a private file and hard-link it into place: the lock appears
+    # Write the owner to a private file and hard-link it into place: the lock appears
     # atomically with its owner inside, so a kill -9 never leaves an empty, ownerless
     # dot-lock (the classic link() method, also safe on NFS).
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    with _registry:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.write(fd, _lock_text())
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(tmp)
+        _held.add(str(path))
+        return True
+
+
+def _release_dotlock(path: Path) -> None:
+    with _registry:
+        _held.discard(str(path))
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def clean_candidates(mbox: Path) -> list[Path]:
+    """Remove dot-lock candidates of ``mbox`` whose writer is gone; returns them."""
+    removed = []
+    prefix = mbox.name + ".lock."
     try:
-        os.write(fd, f"{os.getpid()}\n".encode())
-    finally:
-        os.close(fd)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        return False
-    finally:
-        os.unlink(tmp)
-    return True
+        names = [n for n in os.listdir(mbox.parent) if n.startswith(prefix)]
+    except FileNotFoundError:
+        return []
+    for name in names:
+        parts = name[len(prefix) :].split(".")
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            path = mbox.parent / name
+            if _remove_if_stale(path, candidate=True):
+                removed.append(path)
+    return removed
 
 
 def _fcntl_lock(fd: int) -> bool:
@@ -83,8 +194,6 @@ def _fcntl_lock(fd: int) -> bool:
     cmd = getattr(fcntl, "F_OFD_SETLK", None)
     try:
         if cmd is not None:
-            import struct
-
             flock = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
             fcntl.fcntl(fd, cmd, flock)
         else:
@@ -96,16 +205,52 @@ def _fcntl_lock(fd: int) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def file_lock(mbox: Path, *, timeout: float = 10.0) -> Iterator[int]:
-    """Dot-lock plus fcntl lock on ``mbox`` (created if missing); yields an O_RDWR fd."""
+class FileLock:
+    """A held file lock: ``fd`` is O_RDWR on the live mbox. ``moved`` tells the lock that
+    a rename carried the mbox and its dot-lock to a new path (folder RENAME)."""
+
+    def __init__(self, mbox: Path, fd: int) -> None:
+        self.mbox = mbox
+        self.fd = fd
+        self._moving_to: Path | None = None
+
+    @property
+    def dotlock(self) -> Path:
+        return self.mbox.with_name(self.mbox.name + ".lock")
+
+    def prepare_move(self, new_mbox: Path) -> None:
+        """A rename is about to carry the mbox and its dot-lock to ``new_mbox``: claim the
+        new dot-lock path first, so no thread takes it for a stale leftover meanwhile."""
+        with _registry:
+            self._moving_to = new_mbox
+            _held.add(str(new_mbox.with_name(new_mbox.name + ".lock")))
+
+    def finish_move(self) -> None:
+        if self._moving_to is not None:
+            with _registry:
+                _held.discard(str(self.dotlock))
+                self.mbox, self._moving_to = self._moving_to, None
+
+    def release(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)  # closing the descriptor drops the fcntl lock
+            self.fd = -1
+            if self._moving_to is not None:  # the move failed: the lock never moved
+                with _registry:
+                    _held.discard(str(self._moving_to.with_name(self._moving_to.name + ".lock")))
+            _release_dotlock(self.dotlock)
+
+
+def acquire(mbox: Path, *, timeout: float = 10.0, create: bool = True) -> FileLock:
+    """Dot-lock plus fcntl lock on ``mbox``. ``create``: make the file if missing,
+    else FileNotFoundError (a folder deleted or renamed meanwhile)."""
     dotlock = mbox.with_name(mbox.name + ".lock")
     deadline = time.monotonic() + timeout
     delay = 0.001
+    if not create and not mbox.exists():
+        raise FileNotFoundError(errno.ENOENT, "no such mailbox", str(mbox))
     while not _try_dotlock(dotlock):
-        if _dotlock_is_stale(dotlock):
-            with contextlib.suppress(FileNotFoundError):
-                dotlock.unlink()
+        if _remove_if_stale(dotlock):
             continue
         if time.monotonic() > deadline:
             raise StorageError(f"mailbox {mbox.name} is locked by another program")
@@ -113,7 +258,7 @@ def file_lock(mbox: Path, *, timeout: float = 10.0) -> Iterator[int]:
         delay = min(delay * 2, 0.05)
     try:
         while True:
-            fd = os.open(mbox, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = os.open(mbox, os.O_RDWR | (os.O_CREAT if create else 0), 0o600)
             try:
                 while not _fcntl_lock(fd):
                     if time.monotonic() > deadline:
@@ -126,13 +271,20 @@ def file_lock(mbox: Path, *, timeout: float = 10.0) -> Iterator[int]:
                 os.close(fd)
                 raise
             os.close(fd)
-        try:
-            yield fd
-        finally:
-            os.close(fd)  # closing the descriptor drops the fcntl lock
+    except BaseException:
+        _release_dotlock(dotlock)
+        raise
+    return FileLock(mbox, fd)
+
+
+@contextlib.contextmanager
+def file_lock(mbox: Path, *, timeout: float = 10.0, create: bool = True) -> Iterator[int]:
+    """Dot-lock plus fcntl lock on ``mbox``; yields an O_RDWR fd."""
+    held = acquire(mbox, timeout=timeout, create=create)
+    try:
+        yield held.fd
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            dotlock.unlink()
+        held.release()
 
 
 class SessionLock:
@@ -157,3 +309,16 @@ class SessionLock:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)
+
+
+def session_held(mbox: Path) -> bool:
+    """Whether some POP3 session (any process) holds ``mbox``'s maildrop lock now."""
+    probe = SessionLock(mbox)
+    try:
+        probe.acquire()
+    except MaildropInUse:
+        return True
+    except FileNotFoundError:
+        return False
+    probe.release()
+    return False

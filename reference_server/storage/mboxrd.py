@@ -14,6 +14,7 @@ size (what STAT, LIST and RETR agree on) is ``len(body) + body.count(b"\\n")``.
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 from collections.abc import Iterator
@@ -44,10 +45,10 @@ def from_line(envelope_from: str, when: float | None = None) -> bytes:
     return f"From {sender} {stamp}\n".encode("utf-8", "surrogateescape")
 
 
-def encode_record(wire: bytes, envelope_from: str = "") -> bytes:
+def encode_record(wire: bytes, envelope_from: str = "", when: float | None = None) -> bytes:
     """Wire form (normalised CRLF) -> one mboxrd record, separator included."""
     body = wire.replace(b"\r\n", b"\n")
-    return from_line(envelope_from) + _QUOTE.sub(rb">\1", body) + b"\n"
+    return from_line(envelope_from, when) + _QUOTE.sub(rb">\1", body) + b"\n"
 
 
 def decode_record(record: bytes) -> bytes:
@@ -71,3 +72,66 @@ def split_records(data: bytes) -> Iterator[tuple[int, int]]:
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(data)
         yield start, end - start
+
+
+def body_range(record: bytes) -> tuple[int, int]:
+    """Where the quoted body lies in a record: after the From_ line, before the separator."""
+    nl = record.find(b"\n")
+    start = len(record) if nl < 0 else nl + 1
+    end = len(record) - 1 if record.endswith(b"\n") and len(record) > start else len(record)
+    return start, max(start, end)
+
+
+def decode_lines(chunk: bytes) -> bytes:
+    """Part of a record body made of whole lines -> wire form (for streaming reads)."""
+    return _UNQUOTE.sub(rb"\1", chunk).replace(b"\n", b"\r\n")
+
+
+_FROM_DATE = re.compile(
+    rb"^From \S+ +(?:\w{3} +)?(\w{3}) +(\d{1,2}) +(\d{1,2}):(\d{2})(?::(\d{2}))? +(\d{4})"
+)
+_MONTHS = {
+    m.encode(): i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def from_line_time(record: bytes) -> int | None:
+    """The asctime of a record's From_ line as Unix seconds (read as UTC), if it parses."""
+    m = _FROM_DATE.match(record[:200])
+    if not m or m.group(1) not in _MONTHS:
+        return None
+    month = _MONTHS[m.group(1)]
+    day, hour, minute = int(m.group(2)), int(m.group(3)), int(m.group(4))
+    second, year = int(m.group(5) or 0), int(m.group(6))
+    try:
+        return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    except (ValueError, OverflowError):
+        return None
+
+
+_STATUS = {ord("R"): "\\Seen"}
+_XSTATUS = {
+    ord("A"): "\\Answered",
+    ord("F"): "\\Flagged",
+    ord("D"): "\\Deleted",
+    ord("T"): "\\Draft",
+}
+
+
+def status_flags(record: bytes) -> set[str]:
+    """IMAP flags from the Status:/X-Status: headers other mbox tools (mutt, elm) write."""
+    start, _ = body_range(record)
+    head_end = record.find(b"\n\n", start)
+    head = record[start : head_end if head_end >= 0 else len(record)]
+    flags: set[str] = set()
+    for line in head.split(b"\n"):
+        name, colon, value = line.partition(b":")
+        if not colon:
+            continue
+        table = {b"status": _STATUS, b"x-status": _XSTATUS}.get(name.strip().lower())
+        if table:
+            flags.update(table[c] for c in value.strip() if c in table)
+    return flags

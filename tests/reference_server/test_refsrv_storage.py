@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -107,8 +107,9 @@ def test_lost_index_gives_fresh_ids(tmp_path: Path) -> None:
     store = fresh(tmp_path)
     store.deliver(USER, b"a\r\n")
     old = contents(store)
-    (tmp_path / "mail" / USER / "INBOX.mbox.index").unlink()
-    new = contents(store)
+    for index in (tmp_path / "mail" / USER).glob(".index.sqlite*"):
+        index.unlink()
+    new = contents(fresh(tmp_path))
     assert [d for _, d in new] == [d for _, d in old]
     assert new[0][0] != old[0][0]
 
@@ -128,14 +129,15 @@ def test_unfinished_append_is_truncated(tmp_path: Path) -> None:
     store = fresh(tmp_path)
     store.deliver(USER, b"whole\r\n")
     mbox = tmp_path / "mail" / USER / "INBOX.mbox"
-    index_path = mbox.with_name("INBOX.mbox.index")
-    index = json.loads(index_path.read_text())
-    index["pending"] = mbox.stat().st_size
-    index_path.write_text(json.dumps(index))
+    size = mbox.stat().st_size
+    db = sqlite3.connect(mbox.with_name(".index.sqlite"))
+    with db:
+        db.execute("UPDATE folders SET pending = ? WHERE name = 'INBOX'", (size,))
+    db.close()
     with open(mbox, "ab") as f:
         f.write(b"From x Thu Jan  1 00:00:00 2026\nSubject: half")
-    assert [d for _, d in contents(store)] == [b"whole\r\n"]
-    assert mbox.stat().st_size == index["pending"]
+    assert [d for _, d in contents(fresh(tmp_path))] == [b"whole\r\n"]
+    assert mbox.stat().st_size == size
 
 
 def test_rewrite_crash_leftovers_are_harmless(tmp_path: Path) -> None:
@@ -143,7 +145,7 @@ def test_rewrite_crash_leftovers_are_harmless(tmp_path: Path) -> None:
     store.deliver(USER, b"a\r\n")
     folder = tmp_path / "mail" / USER
     (folder / "INBOX.mbox.tmp.99999").write_bytes(b"From half")
-    assert [d for _, d in contents(store)] == [b"a\r\n"]
+    assert [d for _, d in contents(fresh(tmp_path))] == [b"a\r\n"]  # the next life
     assert not (folder / "INBOX.mbox.tmp.99999").exists()
 
 

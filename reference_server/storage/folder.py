@@ -1,0 +1,349 @@
+"""An open IMAP folder (storage.interface.Folder) over one mbox file and its index rows.
+
+Reads take no file lock: the index gives each message's byte range in the file whose
+inode it names, and a read checks that its descriptor is on that inode (a rewrite
+renames a new file into place; the old descriptor still reads the old bytes, which the
+old rows describe). ``messages()`` is served from a per-object cache refreshed by the
+rows whose ``modseq`` is above the cached version, so polling a 100,000-message folder
+after one delivery reads one row, not 100,000.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+
+from . import folder_names, mboxrd
+from .account import Account
+from .index_db import FolderRow, MessageRow
+from .interface import FolderError, StorageError, StoredMessage
+from .mbox_file import NewMessage, storage_error
+
+SYSTEM_FLAGS = {f.lower(): f for f in ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")}
+
+_zones: dict[int, timezone] = {}
+_flag_sets: dict[str, frozenset[str]] = {}
+
+
+def flags_text(flags: Collection[str]) -> str:
+    """Canonical stored form: system flags in their RFC spelling, never \\Recent."""
+    out = set()
+    for flag in flags:
+        if flag.startswith("\\"):
+            canonical = SYSTEM_FLAGS.get(flag.lower())
+            if canonical is None:
+                continue  # \Recent (session state) or an unknown system flag: not storable
+            out.add(canonical)
+        elif flag:
+            out.add(flag)
+    return " ".join(sorted(out))
+
+
+def _flag_set(text: str) -> frozenset[str]:
+    found = _flag_sets.get(text)
+    if found is None:
+        found = _flag_sets.setdefault(text, frozenset(text.split()))
+    return found
+
+
+def _zone(minutes: int) -> timezone:
+    found = _zones.get(minutes)
+    if found is None:
+        found = _zones.setdefault(
+            minutes, UTC if minutes == 0 else timezone(timedelta(minutes=minutes))
+        )
+    return found
+
+
+def stored(m: MessageRow) -> StoredMessage:
+    return StoredMessage(
+        uid=m.uid,
+        size=m.size - 2 if m.bare_end else m.size,
+        internal_date=datetime.fromtimestamp(m.idate, _zone(m.tzoff)),
+        flags=_flag_set(m.flags),
+    )
+
+
+def local_offset_minutes(when: float) -> int:
+    return int(time.localtime(when).tm_gmtoff // 60)
+
+
+def new_message(
+    message: bytes, *, flags: str, internal_date: datetime | None, envelope_from: str = ""
+) -> NewMessage:
+    wire = mboxrd.normalize_crlf(message)
+    # mbox needs a final line end; remember that the client's message had none, so the
+    # bytes read back (and RFC822.SIZE) are exactly what was appended.
+    bare_end = bool(message) and not message.endswith((b"\n", b"\r"))
+    if internal_date is None:
+        now = time.time()
+        idate, tzoff = int(now), local_offset_minutes(now)
+    else:
+        offset = internal_date.utcoffset()
+        idate = int(internal_date.timestamp())
+        tzoff = 0 if offset is None else int(offset.total_seconds() // 60)
+    record = mboxrd.encode_record(wire, envelope_from, idate)
+    return NewMessage(record, len(wire), bare_end, idate, tzoff, flags)
+
+
+class MboxFolder:
+    def __init__(self, account: Account, fid: int, notify: Callable[[int], None]) -> None:
+        self._account = account
+        self._files = account.files
+        self._fid = fid
+        self._notify = notify
+        self._lock = threading.Lock()  # the descriptor and the cache
+        self._fd = -1
+        self._fd_ino = -1
+        self._cache: tuple[StoredMessage, ...] = ()
+        self._cache_version = -1
+        self._positions: dict[int, int] = {}
+        row = self._row()
+        self._uidvalidity = row.uidvalidity
+
+    # -- state --------------------------------------------------------------------------
+    def _row(self) -> FolderRow:
+        row = self._files.row(self._fid)
+        if row is None:
+            raise FolderError("mailbox was deleted", code="NONEXISTENT")
+        return row
+
+    def _current(self) -> FolderRow:
+        """The row, after indexing what another mbox tool changed in the file."""
+        row = self._row()
+        if row.pending is not None or row.rewrite_ino is not None:
+            return row  # a change of ours is under way; its commit brings the stamp
+        try:
+            st = os.stat(self._files.path(row))
+        except FileNotFoundError:
+            return row
+        if (st.st_size, st.st_ino, st.st_mtime_ns) != (row.size, row.ino, row.mtime_ns):
+            with self._files.locked(self._fid) as (_, synced):
+                row = synced
+        return row
+
+    @property
+    def name(self) -> str:
+        return self._row().name
+
+    @property
+    def uidvalidity(self) -> int:
+        return self._uidvalidity
+
+    def uidnext(self) -> int:
+        return self._current().uidnext
+
+    def version(self) -> int:
+        return self._current().version
+
+    def messages(self) -> Sequence[StoredMessage]:
+        self._current()
+        db = self._account.db
+        with self._lock, db.read() as conn:
+            row = db.folder_by_id(conn, self._fid)
+            if row is None:
+                raise FolderError("mailbox was deleted", code="NONEXISTENT")
+            if row.version == self._cache_version:
+                return self._cache
+            if self._cache_version < 0 or row.expunge_version > self._cache_version:
+                self._cache = tuple(stored(m) for m in db.messages(conn, self._fid))
+                self._positions = {m.uid: i for i, m in enumerate(self._cache)}
+            else:
+                changed = conn.execute(
+                    "SELECT uid, offset, length, sha1, size, bare_end, idate, tzoff, flags,"
+                    " modseq FROM messages WHERE folder = ? AND modseq > ? ORDER BY uid",
+                    (self._fid, self._cache_version),
+                ).fetchall()
+                items = list(self._cache)
+                for values in changed:
+                    m = stored(MessageRow(*values))
+                    at = self._positions.get(m.uid)
+                    if at is None:
+                        self._positions[m.uid] = len(items)
+                        items.append(m)
+                    else:
+                        items[at] = m
+                self._cache = tuple(items)
+            self._cache_version = row.version
+            return self._cache
+
+    # -- reading ------------------------------------------------------------------------
+    def _locate(self, uid: int) -> tuple[int, MessageRow]:
+        """A private descriptor on the file the row describes, and the row."""
+        for _ in range(3):
+            with self._account.db.read() as conn:
+                row = self._account.db.folder_by_id(conn, self._fid)
+                m = self._account.db.message(conn, self._fid, uid)
+            if row is None or m is None:
+                raise FolderError("no such message", code="NONEXISTENT")
+            with self._lock:
+                if self._fd < 0 or self._fd_ino != row.ino:
+                    if self._fd >= 0:
+                        os.close(self._fd)
+                        self._fd = -1
+                    try:
+                        self._fd = os.open(self._files.path(row), os.O_RDONLY)
+                    except FileNotFoundError:
+                        self._fd = -1
+                    else:
+                        self._fd_ino = os.fstat(self._fd).st_ino
+                if self._fd >= 0 and self._fd_ino == row.ino:
+                    return os.dup(self._fd), m
+            # The file was replaced and the index not yet told: wait for the change.
+            with self._files.locked(self._fid):
+                pass
+        raise StorageError("mailbox keeps changing under the read")
+
+    def read(self, uid: int) -> bytes:
+        return b"".join(self.read_chunks(uid, 1 << 20))
+
+    def read_chunks(self, uid: int, chunk_size: int = 65536) -> Iterator[bytes]:
+        fd, m = self._locate(uid)
+        try:
+            yield from self._stream(fd, m, max(chunk_size, 1024))
+        except OSError as exc:
+            raise storage_error(exc, "read failed") from exc
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _stream(fd: int, m: MessageRow, chunk_size: int) -> Iterator[bytes]:
+        """The record's body decoded to wire form, whole lines at a time."""
+        record_end = m.offset + m.length
+        first = os.pread(fd, min(m.length, 4096), m.offset)
+        while b"\n" not in first and len(first) < m.length:
+            first = os.pread(fd, min(m.length, len(first) * 4), m.offset)
+        nl = first.find(b"\n")
+        pos = m.offset + (nl + 1 if nl >= 0 else m.length)  # after the From_ line
+        end = record_end
+        if end > pos and os.pread(fd, 1, end - 1) == b"\n":
+            end -= 1  # the separator line
+        carry = held = b""
+        while pos < end:
+            data = os.pread(fd, min(chunk_size, end - pos), pos)
+            if not data:
+                raise StorageError("mailbox file shorter than its index")
+            pos += len(data)
+            data = carry + data
+            cut = data.rfind(b"\n") + 1 if pos < end else len(data)
+            carry = data[cut:]
+            out = held + mboxrd.decode_lines(data[:cut])
+            if m.bare_end:  # hold back the CRLF that the client never sent
+                held, out = out[-2:], out[:-2]
+            if out:
+                yield out
+
+    # -- changes ------------------------------------------------------------------------
+    def append(
+        self,
+        message: bytes,
+        *,
+        flags: frozenset[str] = frozenset(),
+        internal_date: datetime | None = None,
+    ) -> int:
+        item = new_message(message, flags=flags_text(flags), internal_date=internal_date)
+        _, uids = self._files.append(self._fid, [item])
+        self._notify(self._fid)
+        return uids[0]
+
+    def store_flags(self, changes: Mapping[int, frozenset[str]]) -> None:
+        if not changes:
+            return
+        with self._account.db.tx() as conn:
+            (version,) = conn.execute(
+                "SELECT version + 1 FROM folders WHERE id = ?", (self._fid,)
+            ).fetchone()
+            before = conn.total_changes
+            conn.executemany(
+                "UPDATE messages SET flags = ?, modseq = ? WHERE folder = ? AND uid = ?"
+                " AND flags != ?",
+                [
+                    (text, version, self._fid, uid, text)
+                    for uid, flags in changes.items()
+                    for text in (flags_text(flags),)
+                ],
+            )
+            changed = conn.total_changes - before
+            if changed:
+                conn.execute("UPDATE folders SET version = ? WHERE id = ?", (version, self._fid))
+        if changed:
+            self._notify(self._fid)
+
+    def expunge(self, uids: Collection[int]) -> None:
+        if not uids:
+            return
+        removed = self._files.remove(self._fid, set(uids), refuse_in_use=True)
+        if removed:
+            self._notify(self._fid)
+
+    def _copy(self, uids: Collection[int], destination: str) -> tuple[int, list[tuple[int, int]]]:
+        name = folder_names.check(destination)
+        target = self._account.folder_id(name)
+        if target is None:
+            raise FolderError("no such mailbox; create it first", code="TRYCREATE")
+        items: list[NewMessage] = []
+        sources: list[int] = []
+        for uid in sorted(set(uids)):
+            try:
+                fd, m = self._locate(uid)
+            except FolderError:
+                continue  # expunged meanwhile: RFC 3501 copies what exists
+            try:
+                record = os.pread(fd, m.length, m.offset)
+            finally:
+                os.close(fd)
+            items.append(NewMessage(record, m.size, bool(m.bare_end), m.idate, m.tzoff, m.flags))
+            sources.append(uid)
+        if not items:
+            return target, []
+        _, new_uids = self._files.append(target, items)
+        self._notify(target)
+        return target, list(zip(sources, new_uids, strict=True))
+
+    def copy_to(self, uids: Collection[int], destination: str) -> list[tuple[int, int]]:
+        return self._copy(uids, destination)[1]
+
+    def move_to(self, uids: Collection[int], destination: str) -> list[tuple[int, int]]:
+        if folder_names.is_inbox(self._row().name):
+            from .locking import session_held
+
+            if session_held(self._files.path(self._row())):
+                raise FolderError("a POP3 session holds this maildrop; nothing moved", code="INUSE")
+        target, pairs = self._copy(uids, destination)
+        if not pairs:
+            return pairs
+        try:
+            self._files.remove(self._fid, {s for s, _ in pairs}, refuse_in_use=True)
+        except FolderError:
+            # A POP3 session took the maildrop between the check and the removal: undo
+            # the copy, so that nothing moved.
+            self._files.remove(target, {n for _, n in pairs}, refuse_in_use=False)
+            self._notify(target)
+            raise
+        self._notify(self._fid)
+        return pairs
+
+    def claim_recent(self) -> frozenset[int]:
+        self._current()
+        with self._account.db.tx() as conn:
+            floor, uidnext = conn.execute(
+                "SELECT recent_floor, uidnext FROM folders WHERE id = ?", (self._fid,)
+            ).fetchone()
+            if floor >= uidnext:
+                return frozenset()
+            conn.execute("UPDATE folders SET recent_floor = ? WHERE id = ?", (uidnext, self._fid))
+            return frozenset(
+                uid
+                for (uid,) in conn.execute(
+                    "SELECT uid FROM messages WHERE folder = ? AND uid >= ?", (self._fid, floor)
+                )
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
