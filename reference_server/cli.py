@@ -20,10 +20,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .delivery import DeliveryHandler, smtp_factory
+from .delivery import DeliveryHandler
+from .delivery import start_listener as start_delivery_listener
 from .pop3.transport import Pop3Server, SessionFactory, TransportConfig
 from .storage import MboxStore
 from .tls import auto_certificate, server_context
+from .transport import ConnectionLimits
 from .users import UserDb, UsersFileError
 
 log = logging.getLogger("mailspec.reference_server")
@@ -64,10 +66,43 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
     )
+    add_limit_options(p)
     return p
 
 
-def _port(server: asyncio.Server | None) -> int | None:
+def add_limit_options(p: argparse.ArgumentParser) -> None:
+    """Connection limits and the SMTP/LMTP timeout (see docs/transport.md)."""
+    p.add_argument(
+        "--max-connections",
+        type=int,
+        default=0,
+        help="open connections per listener; 0 (default): derived from the fd limit, "
+        "so that all listeners together stay below it",
+    )
+    p.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        default=0,
+        help="open connections per listener from one client address; 0 (default): "
+        "half of --max-connections",
+    )
+    p.add_argument(
+        "--smtp-timeout",
+        type=float,
+        default=300.0,
+        help="SMTP/LMTP: seconds without a complete command before 421 and close",
+    )
+
+
+def connection_limits(args: argparse.Namespace, listeners: int) -> ConnectionLimits:
+    return ConnectionLimits.default(
+        listeners,
+        max_connections=args.max_connections or None,
+        max_per_address=args.max_connections_per_address or None,
+    )
+
+
+def _port(server: Any) -> int | None:
     if server is None:
         return None
     return int(server.sockets[0].getsockname()[1])
@@ -96,6 +131,8 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
     if args.pop3s_port is not None and ssl_context is None:
         raise SystemExit("--pop3s-port needs --tls-auto or --tls-cert/--tls-key")
 
+    enabled = [args.pop3_port, args.pop3s_port, args.smtp_port, args.lmtp_port]
+    limits = connection_limits(args, sum(port is not None for port in enabled))
     pop3 = Pop3Server(
         store,
         users,
@@ -106,13 +143,14 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
             write_timeout=args.write_timeout,
             hostname=args.hostname,
             plaintext_login=not args.no_plaintext_login,
+            limits=limits,
         ),
     )
     handler = DeliveryHandler(
         store, users, hostname=args.hostname, trace_headers=not args.no_trace_headers
     )
     loop = asyncio.get_running_loop()
-    servers: dict[str, asyncio.Server | None] = {
+    servers: dict[str, Any] = {
         "pop3": None,
         "pop3s": None,
         "smtp": None,
@@ -123,13 +161,15 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
     if args.pop3s_port is not None:
         servers["pop3s"] = await pop3.start(args.host, args.pop3s_port, implicit_tls=True)
     if args.smtp_port is not None:
-        servers["smtp"] = await loop.create_server(
-            smtp_factory(handler, lmtp=False, hostname=args.hostname), args.host, args.smtp_port
-        )
+        servers["smtp"] = await start_delivery_listener(
+            handler, args.host, args.smtp_port, lmtp=False, hostname=args.hostname,
+            limits=limits, timeout=args.smtp_timeout,
+        )  # fmt: skip
     if args.lmtp_port is not None:
-        servers["lmtp"] = await loop.create_server(
-            smtp_factory(handler, lmtp=True, hostname=args.hostname), args.host, args.lmtp_port
-        )
+        servers["lmtp"] = await start_delivery_listener(
+            handler, args.host, args.lmtp_port, lmtp=True, hostname=args.hostname,
+            limits=limits, timeout=args.smtp_timeout,
+        )  # fmt: skip
 
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
