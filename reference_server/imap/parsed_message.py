@@ -19,6 +19,7 @@ scanning the CRLF wire form, never by re-serialising an ``email.message.Message`
 * Content-Type, Content-Transfer-Encoding and the RFC 2231 parameter rules are
   interpreted here once; the standard library's ``email`` package decodes RFC 2047
   encoded words (``email.header.decode_header``).
+* Nesting deeper than ``MAX_DEPTH`` levels is not parsed (see there).
 * Everything below a top-level Entity is computed on first use and kept
   (``functools.cached_property``), so a flag-only SEARCH or a FETCH BODY[] never walks
   the MIME tree.
@@ -344,15 +345,22 @@ def decode_words(value: bytes) -> str:
 # RFC 2045 §5.2; the us-ascii charset default is added where it is shown (BODYSTRUCTURE).
 _DEFAULT_TYPE: tuple[str, str, list[tuple[str, str]]] = ("text", "plain", [])
 _IDENTITY_ENCODINGS = {"7bit", "8bit", "binary"}
+# Nesting (multipart in multipart, message in message) beyond this is not looked into: a
+# hostile message must not exhaust the recursion of BODYSTRUCTURE or SEARCH.  Deeper
+# multiparts show one empty part; deeper message/rfc822 parts have no ``message``.
+MAX_DEPTH = 40
 
 
 class Entity:
     """A message or MIME part inside ``data``; see the module docstring."""
 
-    def __init__(self, data: bytes, start: int, end: int, *, digest: bool = False) -> None:
+    def __init__(
+        self, data: bytes, start: int, end: int, *, digest: bool = False, depth: int = 0
+    ) -> None:
         self.data = data
         self.start = start
         self.end = end
+        self.depth = depth
         # In multipart/digest, a part without Content-Type is message/rfc822 (RFC 2046 §5.1.5).
         self._digest_default = digest
         self.fields, self.body_start, self.has_blank_line = _split_header(data, start, end)
@@ -434,7 +442,7 @@ class Entity:
     def parts(self) -> list[Entity]:
         if not self.is_multipart:
             return []
-        boundary = self.param("boundary")
+        boundary = self.param("boundary") if self.depth < MAX_DEPTH else None
         digest = self.subtype == "digest"
         ranges = (
             []
@@ -443,13 +451,13 @@ class Entity:
         )
         if not ranges:
             return [Entity(b"\r\n", 0, 2)]  # an empty text/plain part; see the docstring
-        return [Entity(self.data, a, b, digest=digest) for a, b in ranges]
+        return [Entity(self.data, a, b, digest=digest, depth=self.depth + 1) for a, b in ranges]
 
     @cached_property
     def message(self) -> Entity | None:
-        if not self.is_message:
+        if not self.is_message or self.depth >= MAX_DEPTH:
             return None
-        return Entity(self.data, self.body_start, self.end)
+        return Entity(self.data, self.body_start, self.end, depth=self.depth + 1)
 
     # decoded content
     def decoded_body(self) -> bytes | None:

@@ -166,9 +166,9 @@ CASES = [
 def test_search_key(args: list[object], expected: list[int]) -> None:
     assert run(args) == expected
     # NOT inverts every key exactly.
-    negated = (
-        [Atom("NOT"), args] if args[0] != Atom("CHARSET") else [*args[:2], Atom("NOT"), args[2:]]
-    )
+    negated: list[object] = [Atom("NOT"), args]
+    if args[0] == Atom("CHARSET"):
+        negated = [*args[:2], Atom("NOT"), args[2:]]
     assert run(negated) == [m.seq for m in MAILBOX if m.seq not in expected]
 
 
