@@ -24,6 +24,7 @@ with ``--target docker:dovecot@mailspec/dovecot:bookworm``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import shutil
 import subprocess
@@ -161,8 +162,10 @@ def build_image(name: str, *, force: bool, rebuild_base: bool, tag: str | None) 
 
     try:
         # An image build streams for minutes: a long read timeout.
-        client = docker_client(timeout=600)
-        built = build_image(name, client, tag=tag, force=force, rebuild_base=rebuild_base, say=_say)
+        with contextlib.closing(docker_client(timeout=600)) as client:
+            built = build_image(
+                name, client, tag=tag, force=force, rebuild_base=rebuild_base, say=_say
+            )
     except (BuildError, ProviderUnavailable) as exc:
         raise InstallError(str(exc)) from exc
     print(f"use it: mailspec --target docker:{name}@{built}")

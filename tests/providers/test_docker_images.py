@@ -216,7 +216,9 @@ def test_public_dovecot_on_the_host_network_gets_the_own_config(
     plan = docker_images.plan_for("dovecot", settings, "host")
     assert plan.image == "dovecot/dovecot:2.3.21"
     assert docker_dovecot.CONFIG in {f.path for f in plan.files}
-    with pytest.raises(ProviderUnavailable, match=r"dovecot:2\.4\.3 on the host network is not supported"):
+    with pytest.raises(
+        ProviderUnavailable, match=r"dovecot:2\.4\.3 on the host network is not supported"
+    ):
         docker_images.plan_for("dovecot:2.4.3", settings, "host")
 
 
