@@ -56,6 +56,9 @@ from .command_parser import (
     RawLine,
     RawLineTooLong,
 )
+from .command_results import Continue, Done, Failure, bad, no, status_line
+from .message_commands import MessageCommands
+from .parsed_message import ParsedCache
 from .response_encoding import (
     SYSTEM_FLAGS,
     canonical_flag,
@@ -70,6 +73,8 @@ from .tokens import Atom, Literal8, Token
 from .wire import ArgumentError
 
 CRLF = b"\r\n"
+# Parsed messages kept per session (a BODYSTRUCTURE then a BODY[1] parse once).
+PARSED_CACHE_BYTES = 8 * 1024 * 1024
 
 
 class State(enum.Enum):
@@ -148,51 +153,20 @@ class ImapConfig:
     extra_capabilities: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
-class Done:
-    """The tagged OK. ``text`` defaults to "<NAME> completed"."""
-
-    text: str | None = None
-    code: str = ""
-
-
-@dataclass(frozen=True)
-class Continue:
-    """A command continuation request ``+ text``; the command goes on (IDLE, SASL)."""
-
-    text: str = ""
-
-
-class Failure(Exception):
-    """A command failed: tagged ``status`` (NO or BAD) with an optional [code]."""
-
-    def __init__(self, status: str, text: str, code: str = "") -> None:
-        super().__init__(text)
-        self.status = status
-        self.text = text
-        self.code = code
-
-
-def no(text: str, code: str = "") -> Failure:
-    return Failure("NO", text, code)
-
-
-def bad(text: str, code: str = "") -> Failure:
-    return Failure("BAD", text, code)
-
-
 class _Mode(enum.Enum):
     COMMAND = "command"
     SASL = "sasl"  # the next line is the client's SASL response
     IDLE = "idle"  # the next line must be DONE
 
 
-def status_line(tag: str, status: str, text: str, code: str = "") -> bytes:
-    bracket = f"[{code}] " if code else ""
-    return f"{tag} {status} {bracket}{text}".encode() + CRLF
+def _full_name(command: Command) -> str:
+    """ "UID FETCH" for the UID forms, else the command name."""
+    if command.name == "UID" and command.args and isinstance(command.args[0], Atom):
+        return f"UID {command.args[0].upper()}"
+    return command.name
 
 
-class ImapSession(SansIOSession):
+class ImapSession(MessageCommands, SansIOSession):
     def __init__(
         self,
         store: FolderStore,
@@ -215,6 +189,9 @@ class ImapSession(SansIOSession):
         self._out: list[bytes | SendStream] = []
         self._after: list[Event] = []
         self._unwatch: Callable[[], None] | None = None
+        # RFC 5182: the saved search result (UIDs); parsed messages for FETCH/SEARCH.
+        self.saved_uids: set[int] = set()
+        self.parsed_cache = ParsedCache(PARSED_CACHE_BYTES)
 
     # -- the transport's interface ---------------------------------------------------
     def greeting(self) -> bytes:
@@ -336,8 +313,8 @@ class ImapSession(SansIOSession):
         return caps
 
     def extra_capabilities(self) -> list[str]:
-        """Capabilities of commands wired to the message library (see message_commands)."""
-        return []
+        """Capabilities of the message commands (message_commands.py)."""
+        return self.message_capabilities()
 
     def _capability_code(self) -> str:
         return "CAPABILITY " + " ".join(self.capabilities())
@@ -375,7 +352,9 @@ class ImapSession(SansIOSession):
             self._pending = command
             return self._flush(b"+ " + result.text.encode() + CRLF)
         self._updates_after(command)
-        text = result.text if result.text is not None else R.OK_DONE.format(name=command.name)
+        text = (
+            result.text if result.text is not None else R.OK_DONE.format(name=_full_name(command))
+        )
         return self._flush(status_line(command.tag, "OK", text, result.code))
 
     def _updates_after(self, command: Command) -> None:
@@ -588,7 +567,10 @@ class ImapSession(SansIOSession):
         if self._unwatch is not None:
             unwatch, self._unwatch = self._unwatch, None
             unwatch()
+        # RFC 5182 §2.1: the saved result is reset when the mailbox changes.
+        self.saved_uids = set()
         if self.selection is not None:
+            self.parsed_cache = ParsedCache(PARSED_CACHE_BYTES)
             selection, self.selection = self.selection, None
             self.selected_name = None
             # Closing is best effort: nothing of the client's depends on it.
@@ -1029,13 +1011,3 @@ class ImapSession(SansIOSession):
             raise self._folder_failure(exc) from None
         # The EXPUNGE responses come from the refresh that follows every command.
         return Done()
-
-    def _not_implemented(self, command: Command) -> Done:
-        raise bad(R.BAD_NOT_IMPLEMENTED.format(name=command.name))
-
-    cmd_FETCH = _not_implemented
-    cmd_STORE = _not_implemented
-    cmd_SEARCH = _not_implemented
-    cmd_COPY = _not_implemented
-    cmd_MOVE = _not_implemented
-    cmd_UID = _not_implemented

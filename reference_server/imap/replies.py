@@ -72,6 +72,16 @@ NO_READ_ONLY = "mailbox is read-only (EXAMINE)"
 NO_INUSE = "{reason}"
 OK_CLOSE_INUSE = "mailbox closed; deleted messages kept while POP3 holds the maildrop"
 
+# RFC 3501 §6.4.4-§6.4.8 FETCH / STORE / SEARCH / COPY / UID; RFC 5530 EXPUNGEISSUED.
+BAD_SEQUENCE_SET = "expected a sequence set"
+BAD_SEQUENCE_RANGE = "message sequence number out of range"
+BAD_FETCH_BINARY = "BINARY is not supported (not announced)"
+BAD_STORE_ITEM = "unknown STORE data item {item}"
+BAD_STORE_FLAG = "\\Recent and unknown system flags cannot be stored"
+BAD_UID_COMMAND = "UID {sub} is not a UID command"
+NO_EXPUNGEISSUED = "some of the messages were expunged meanwhile"
+OK_MOVED = "moved"
+
 # RFC 2177 IDLE.
 OK_IDLE = "IDLE terminated"
 BAD_IDLE_DONE = "expected DONE to end IDLE"

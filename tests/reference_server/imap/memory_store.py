@@ -117,6 +117,13 @@ class MemFolder:
         self.store.changed(self.user, target)
         return pairs
 
+    def move_to(self, uids: Collection[int], destination: str) -> list[tuple[int, int]]:
+        if self.data.inuse and uids:
+            raise FolderError("POP3 session holds the maildrop", code="INUSE")
+        pairs = self.copy_to(uids, destination)
+        self.expunge([source for source, _ in pairs])
+        return pairs
+
     def claim_recent(self) -> frozenset[int]:
         data = self.data
         fresh = frozenset(uid for uid in data.messages if uid not in data.claimed)
