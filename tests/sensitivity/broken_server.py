@@ -176,6 +176,21 @@ class BareLineFeeds(Pop3Session):
         return super().cmd_STAT(arg).replace(b"\r\n", b"\n")
 
 
+class BareLineFeedsInListings(Pop3Session):
+    """Multi-line replies (LIST, UIDL, RETR, TOP, CAPA) end their body lines in a bare LF;
+    status lines keep CRLF, so the server looks usable and the suite runs."""
+
+    def receive_line(self, text: bytes) -> list:
+        replies = super().receive_line(text)
+        out: list = []
+        for reply in replies:
+            if isinstance(reply, bytes) and reply.count(b"\r\n") > 1:
+                status, _, rest = reply.partition(b"\r\n")
+                reply = status + b"\r\n" + rest.replace(b"\r\n", b"\n")
+            out.append(reply)
+        return out
+
+
 class CapaWithoutTop(Pop3Session):
     """CAPA announces TOP, but TOP answers -ERR."""
 
@@ -225,6 +240,7 @@ VARIANTS: dict[str, type[Pop3Session]] = {
     "capa-without-top": CapaWithoutTop,
     "no-maildrop-lock": NoMaildropLock,
     "unannounced-top-ignores-count": UnannouncedTopIgnoresCount,
+    "bare-lf-in-listings": BareLineFeedsInListings,
 }
 
 if __name__ == "__main__":
