@@ -257,3 +257,42 @@ def new_box(
 def missing_folder(imap_sandbox: Any) -> str:
     """A name inside the sandbox that no folder has (never created)."""
     return imap_sandbox.path(f"missing{next(_folders)}")
+
+
+def search_arguments(text: str) -> list[Any]:
+    """A search program in IMAP text form as client arguments (quoted strings stay
+    quoted, 8-bit strings become literals)."""
+    from mailspec.fixtures.imap.search_oracle import arguments
+
+    def convert(item: Any) -> Any:
+        if isinstance(item, list):
+            return [convert(i) for i in item]
+        if isinstance(item, tuple):
+            data = item[1].encode("utf-8")
+            if all(0x20 <= b < 0x7F for b in data):
+                return Quoted(item[1])
+            return Literal(data)
+        return item
+
+    return [convert(i) for i in arguments(text)]
+
+
+def model_of(box: Box, client: ImapClient) -> list[Any]:
+    """The oracle's model of the selected sandbox folder, in sequence order: bytes,
+    flags and internal dates from what the test appended, \\Recent from this session's
+    FETCH FLAGS (it is session state the server assigns, §2.3.2)."""
+    from mailspec.fixtures.imap.search_oracle import ModelMessage
+
+    result = client.command("FETCH", "1:*", "(UID FLAGS)")
+    data = fetches(result)
+    by_uid = {m.uid: m for m in box.messages}
+    model = []
+    for number in sorted(data):
+        items = data[number]
+        stored = by_uid.get(items.get("UID"))
+        if stored is None:
+            raise SetupError(f"message {number} of {box.name} is not one the test appended")
+        recent = "\\recent" in flag_set(items.get("FLAGS", ()))
+        when = stored.internal_date or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        model.append(ModelMessage(stored.uid or 0, stored.raw, when, set(stored.flags), recent))
+    return model

@@ -197,3 +197,17 @@ def test_append_with_an_invalid_date_is_refused(imap, imap_sandbox, bad_date):
     status = box.client.command("STATUS", Astring(box.name), ["MESSAGES"])
     [data] = status.data_of("STATUS")
     expect_equal(data.items.get("MESSAGES"), 0, "messages after the refused APPEND")
+
+
+@pytest.mark.rfc(3501, "6.3.11", "SHOULD")
+def test_append_keeps_a_date_in_the_future(imap, imap_sandbox):
+    """If a date-time is specified, the internal date SHOULD be set in the resulting
+    message — the RFC makes no exception for a date after the current time.
+
+    Dovecot 2.3.19 replaces a future date with the time of the APPEND."""
+    moment = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=30)
+    box = new_box(imap, imap_sandbox)
+    stored = box.add("plain", date=moment)
+    box.select()
+    got = fetch_one(box.client, stored.uid, "INTERNALDATE", uid=True)["INTERNALDATE"]
+    expect_equal(got, moment, "INTERNALDATE of a message appended with a date 30 days ahead")
