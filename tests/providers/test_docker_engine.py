@@ -309,6 +309,8 @@ def test_engine_down_is_one_line(tmp_path: Path, monkeypatch: Any) -> None:
     [
         ("docker:dovecot@mailspec/no-such-image:1", {}, "is not on this docker engine"),
         (TARGET, {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}, "no docker engine answers"),
+        # --docker-network reaches the provider (here through its environment variable).
+        (TARGET, {"MAILSPEC_DOCKER_NETWORK": "bridge"}, "no bridge network to publish ports"),
     ],
 )
 def test_the_suite_exits_4_before_any_test(
