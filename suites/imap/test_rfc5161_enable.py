@@ -50,7 +50,8 @@ def test_enabled_lists_only_what_was_asked(imap, imap_capabilities):
 )
 def test_successful_enable_sends_enabled(imap, names):
     """If the ENABLE command is successful, the server MUST send an untagged ENABLED
-    response (possibly empty)."""
+    response, also when it enabled nothing (RFC 9051 §6.3.1 spells that out: "The
+    ENABLED response is sent even if no extensions were enabled")."""
     client = imap.login()
     result = expect_ok(run(client, "ENABLE", *names), "ENABLE")
     expect_equal(len(result.untagged_of("ENABLED")), 1, "untagged ENABLED responses")
