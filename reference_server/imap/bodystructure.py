@@ -104,6 +104,11 @@ def _fields(entity: Entity) -> list[bytes]:
 
 
 def body_structure(entity: Entity, *, extensible: bool) -> bytes:
+    key = "bodystructure" if extensible else "body"
+    return entity.memo(key, lambda: _body_structure(entity, extensible=extensible))
+
+
+def _body_structure(entity: Entity, *, extensible: bool) -> bytes:
     if entity.is_multipart:
         items = [b"".join(body_structure(p, extensible=extensible) for p in entity.parts)]
         items.append(_upper(entity.subtype))

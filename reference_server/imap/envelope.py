@@ -30,6 +30,7 @@ Rules taken from RFC 3501 §7.4.2 and §9 (``envelope``, ``address``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .parsed_message import Entity
@@ -62,61 +63,58 @@ class _Token:
 _SPECIALS = set("<>@,;:.")
 
 
+# One lexical item of RFC 5322 §3.2 at a time; comments are handled by hand (they nest).
+_LEXEME = re.compile(
+    r"""(?P<blank>[ \t\r\n]+)"""
+    r"""|"(?P<quoted>(?:[^"\\]|\\.)*)"?"""
+    r"""|(?P<literal>\[[^\]]*\]?)"""
+    r"""|(?P<special>[<>@,;:.])"""
+    r"""|(?P<atom>[^ \t\r\n"()\[<>@,;:.]+)"""
+    r"""|(?P<stray>.)""",
+    re.S,
+)
+_QUOTED_PAIR = re.compile(r"\\(.)", re.S)
+
+
+def _skip_comment(text: str, index: int) -> int:
+    depth = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        index += 1
+    return index
+
+
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     index = 0
     space = False
     while index < len(text):
-        char = text[index]
-        if char in " \t\r\n":
+        if text[index] == "(":
+            index = _skip_comment(text, index)
             space = True
-            index += 1
-        elif char == "(":
-            depth = 0
-            while index < len(text):
-                c = text[index]
-                if c == "\\":
-                    index += 1
-                elif c == "(":
-                    depth += 1
-                elif c == ")":
-                    depth -= 1
-                    if depth == 0:
-                        index += 1
-                        break
-                index += 1
+            continue
+        match = _LEXEME.match(text, index)
+        assert match is not None  # "stray" matches any one character
+        index = match.end()
+        kind = match.lastgroup
+        if kind in ("blank", "stray"):  # a stray ")" or a lone "\\" acts as a separator
             space = True
-        elif char == '"':
-            out = []
-            index += 1
-            while index < len(text) and text[index] != '"':
-                if text[index] == "\\" and index + 1 < len(text):
-                    index += 1
-                out.append(text[index])
-                index += 1
-            index += 1
-            tokens.append(_Token("quoted", "".join(out), space))
-            space = False
-        elif char == "[":
-            close = text.find("]", index)
-            close = len(text) - 1 if close < 0 else close
-            tokens.append(_Token("literal", text[index : close + 1], space))
-            index = close + 1
-            space = False
-        elif char in _SPECIALS:
-            tokens.append(_Token(char, char, space))
-            index += 1
-            space = False
+            continue
+        if kind == "quoted":
+            tokens.append(_Token("quoted", _QUOTED_PAIR.sub(r"\1", match.group("quoted")), space))
+        elif kind == "special":
+            tokens.append(_Token(match.group(), match.group(), space))
         else:
-            start = index
-            while (
-                index < len(text)
-                and text[index] not in _SPECIALS
-                and text[index] not in ' \t\r\n"()['
-            ):
-                index += 1
-            tokens.append(_Token("atom", text[start:index], space))
-            space = False
+            tokens.append(_Token(str(kind), match.group(), space))
+        space = False
     return tokens
 
 
@@ -216,6 +214,8 @@ class _Parser:
         domain = self.words_until(",;<>")
         if self.peek() in ("<", ">"):
             self.skip_element()
+        if not local and not domain:
+            return []  # a lone "@"
         return [self.make(name, None, local, domain)]
 
     @staticmethod
@@ -245,6 +245,10 @@ def _render_addresses(addresses: list[Address] | None) -> bytes:
 
 
 def envelope(entity: Entity) -> bytes:
+    return entity.memo("envelope", lambda: _envelope(entity))
+
+
+def _envelope(entity: Entity) -> bytes:
     from_ = _address_field(entity, "From")
     sender = _address_field(entity, "Sender") or from_
     reply_to = _address_field(entity, "Reply-To") or from_

@@ -33,6 +33,7 @@ Public API (for the other message-library modules and the protocol core's cache)
     Entity.maintype / subtype (lower case) / params / encoding / parts / message
     Entity.decoded_body() -> bytes | None      (CTE removed; None: unknown encoding)
     Entity.text() -> str                       (decoded body as text, charset applied)
+    Entity.memo(key, compute)                  (derived values kept with the Entity)
     decode_words(value: bytes) -> str          (RFC 2047, for SEARCH)
 """
 
@@ -45,60 +46,93 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple, TypeVar
+
+T = TypeVar("T")
 
 CRLF = b"\r\n"
 
 
-@dataclass(frozen=True)
-class HeaderField:
+class HeaderField(NamedTuple):
     # The field name as written ("" for a line without a colon), the field's complete
-    # lines (with their line ends), and the value after the colon, unfolded (line ends
-    # removed, the whitespace after them kept) and stripped.
+    # lines (with their line ends), the value after the colon, unfolded (line ends
+    # removed, the whitespace after them kept) and stripped, and the lower-case name.
     name: str
     raw: bytes
     value: bytes
+    key: str
 
-    @property
-    def key(self) -> str:
-        return self.name.lower()
+
+def _field(lines: list[bytes], raw: bytes) -> HeaderField:
+    """One field from its lines (without line ends) and its exact octets."""
+    first = lines[0]
+    colon = first.find(b":")
+    if colon < 0:
+        return HeaderField("", raw, b"", "")
+    # obs-optional allows whitespace between the field name and the colon.
+    name = first[:colon].rstrip(b" \t").decode("latin-1")
+    value = b"".join([first[colon + 1 :], *lines[1:]]).strip(b" \t")
+    return HeaderField(name, raw, value, name.lower())
 
 
 def _split_header(data: bytes, start: int, end: int) -> tuple[list[HeaderField], int, bool]:
     """The fields of the header at ``start``; where the body starts; blank line seen."""
-    fields: list[tuple[int, int]] = []  # (line start, field end) ranges
+    if data.startswith(b"\r\n", start, end):
+        return [], start + 2, True
+    stop = data.find(b"\r\n\r\n", start, end)
+    if stop >= 0:
+        block = data[start : stop + 2]
+        if block.count(b"\n") == block.count(b"\r\n"):
+            # The usual case, all CRLF: split at once instead of line by line.
+            return _group(block.split(b"\r\n")[:-1], b"\r\n"), stop + 4, True
+    return _split_header_slowly(data, start, end)
+
+
+def _group(lines: list[bytes], line_end: bytes) -> list[HeaderField]:
+    fields: list[HeaderField] = []
+    current: list[bytes] = []
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and current:
+            current.append(line)
+            continue
+        if current:
+            fields.append(_field(current, line_end.join(current) + line_end))
+        current = [line]
+    if current:
+        fields.append(_field(current, line_end.join(current) + line_end))
+    return fields
+
+
+def _split_header_slowly(data: bytes, start: int, end: int) -> tuple[list[HeaderField], int, bool]:
+    """Line by line, for headers with bare LF line ends or without an ending blank line."""
+    groups: list[list[bytes]] = []  # each field's lines, with their line ends
     pos = start
     while pos < end:
         newline = data.find(b"\n", pos, end)
         line_end = end if newline < 0 else newline + 1
         line = data[pos:line_end]
         if line in (b"\r\n", b"\n"):
-            return _fields(data, fields), line_end, True
-        if line[:1] in (b" ", b"\t") and fields:
-            fields[-1] = (fields[-1][0], line_end)
+            return _fields(groups), line_end, True
+        if line[:1] in (b" ", b"\t") and groups:
+            groups[-1].append(line)
         else:
-            fields.append((pos, line_end))
+            groups.append([line])
         pos = line_end
-    return _fields(data, fields), end, False
+    return _fields(groups), end, False
 
 
-def _fields(data: bytes, ranges: list[tuple[int, int]]) -> list[HeaderField]:
-    out = []
-    for a, b in ranges:
-        raw = data[a:b]
-        colon = raw.find(b":")
-        if colon < 0:
-            out.append(HeaderField("", raw, b""))
-            continue
-        # obs-optional allows whitespace between the field name and the colon.
-        name = raw[:colon].rstrip(b" \t").decode("latin-1")
-        value = re.sub(rb"\r?\n", b"", raw[colon + 1 :]).strip(b" \t")
-        out.append(HeaderField(name, raw, value))
-    return out
+def _fields(groups: list[list[bytes]]) -> list[HeaderField]:
+    return [_field([re.sub(rb"\r?\n\Z", b"", line) for line in g], b"".join(g)) for g in groups]
 
 
 # -- Content-Type and friends (RFC 2045 §5.1, RFC 2231) ---------------------------------
 
-_TSPECIALS = set('()<>@,;:\\"/[]?=')
+# RFC 2045 token: any CHAR except SPACE, CTLs and tspecials ()<>@,;:\"/[]?= (8-bit
+# octets, decoded as Latin-1, are let through: real mail has them).
+_TOKEN = re.compile(r'[^\x00-\x20\x7f()<>@,;:\\"/\[\]?=]+')
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
+_QUOTED_PAIR = re.compile(r"\\(.)", re.S)
+_BLANKS = re.compile(r"[ \t\r\n]+")
 
 
 class _Scanner:
@@ -113,7 +147,7 @@ class _Scanner:
         while self.pos < len(text):
             char = text[self.pos]
             if char in " \t\r\n":
-                self.pos += 1
+                self.pos = _BLANKS.match(text, self.pos).end()  # type: ignore[union-attr]
             elif char == "(":
                 depth = 0
                 while self.pos < len(text):
@@ -143,20 +177,21 @@ class _Scanner:
 
     def token(self) -> str | None:
         self.skip()
-        start = self.pos
-        text = self.text
-        while self.pos < len(text):
-            char = text[self.pos]
-            if char in _TSPECIALS or char <= " " or char == "\x7f":
-                break
-            self.pos += 1
-        return text[start : self.pos] or None
+        match = _TOKEN.match(self.text, self.pos)
+        if match is None:
+            return None
+        self.pos = match.end()
+        return match.group()
 
     def value(self) -> tuple[str, bool] | None:
         """A token or a quoted-string; (text, was_quoted)."""
         if self.peek() != '"':
             token = self.token()
             return None if token is None else (token, False)
+        quoted = _QUOTED.match(self.text, self.pos)
+        if quoted is not None:
+            self.pos = quoted.end()
+            return _QUOTED_PAIR.sub(r"\1", quoted.group(1)), True
         self.pos += 1
         out = []
         text = self.text
@@ -361,9 +396,19 @@ class Entity:
         self.start = start
         self.end = end
         self.depth = depth
+        self._memo: dict[str, object] = {}
         # In multipart/digest, a part without Content-Type is message/rfc822 (RFC 2046 §5.1.5).
         self._digest_default = digest
         self.fields, self.body_start, self.has_blank_line = _split_header(data, start, end)
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per Entity: ENVELOPE, BODYSTRUCTURE and the search texts
+        are kept with the parsed message, so a cached Entity answers them again cheaply."""
+        try:
+            return self._memo[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
 
     # bytes
     def header_bytes(self) -> bytes:
@@ -380,12 +425,15 @@ class Entity:
         return self.end - self.body_start
 
     # fields
-    def first(self, name: str) -> HeaderField | None:
-        key = name.lower()
+    @cached_property
+    def _first_by_key(self) -> dict[str, HeaderField]:
+        index: dict[str, HeaderField] = {}
         for field in self.fields:
-            if field.key == key:
-                return field
-        return None
+            index.setdefault(field.key, field)
+        return index
+
+    def first(self, name: str) -> HeaderField | None:
+        return self._first_by_key.get(name.lower())
 
     def value(self, name: str) -> bytes | None:
         field = self.first(name)

@@ -81,12 +81,16 @@ class _Message:
 
     def header_text(self) -> str:
         if self._header is None:
-            self._header = _header_text(self.entity()).casefold()
+            entity = self.entity()
+            self._header = entity.memo("search-header", lambda: _header_text(entity).casefold())
         return self._header
 
     def body_text(self) -> str:
         if self._body is None:
-            self._body = "\n".join(_body_texts(self.entity())).casefold()
+            entity = self.entity()
+            self._body = entity.memo(
+                "search-body", lambda: "\n".join(_body_texts(entity)).casefold()
+            )
         return self._body
 
 

@@ -19,6 +19,7 @@ well-formed request the server declines), an optional response code (``BADCHARSE
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 
@@ -43,10 +44,12 @@ class ArgumentError(Exception):
 _MAX_QUOTED = 1000
 
 
+# TEXT-CHAR: CHAR (0x01-0x7F) except CR and LF.
+_TEXT_CHARS = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x7f]*")
+
+
 def _quotable(value: bytes) -> bool:
-    if len(value) > _MAX_QUOTED:
-        return False
-    return all(0x01 <= b <= 0x7F and b not in (0x0A, 0x0D) for b in value)
+    return len(value) <= _MAX_QUOTED and _TEXT_CHARS.fullmatch(value) is not None
 
 
 def imap_string(value: bytes) -> bytes:

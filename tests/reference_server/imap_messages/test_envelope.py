@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reference_server.imap.envelope import Address, envelope, parse_address_list
 from reference_server.imap.parsed_message import parse_message
@@ -109,3 +111,35 @@ def test_envelope_of_encapsulated_message() -> None:
     m = parse_message(crlf("Content-Type: message/rfc822\n\nSubject: inner\nFrom: i@x\n\nb\n"))
     assert m.message is not None
     assert envelope(m.message).startswith(b'(NIL "inner" ((NIL NIL "i" "x"))')
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (b"a@b)", [b'(NIL NIL "a" "b")']),  # a stray ")" once made the tokenizer spin
+        (b")(", []),
+        (b'"unterminated <a@b>', [b'(NIL NIL "unterminated <a@b>" ".MISSING-HOST-NAME.")']),
+        (b"a@b (unterminated comment", [b'(NIL NIL "a" "b")']),
+        (b"a@[1.2.3.4", [b'(NIL NIL "a" "[1.2.3.4")']),
+        (b"<a@b", [b'(NIL NIL "a" "b")']),
+        (b"a@b>", [b'(NIL NIL "a" "b")']),
+        (b"@", []),
+    ],
+)
+def test_malformed_addresses_end(value: bytes, expected: list[bytes]) -> None:
+    assert rendered(value) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab @.,;:<>()[]"\\\r\n\té', max_size=40))
+def test_any_address_text_gives_well_formed_structures(text: str) -> None:
+    addresses = parse_address_list(text.encode())
+    depth = 0
+    for address in addresses:
+        if address.host is None:  # group markers alternate: start, then end
+            depth += 1 if address.mailbox is not None else -1
+            assert depth in (0, 1)
+        else:
+            assert address.mailbox is not None
+        assert address.render().startswith(b"(")
+    assert depth == 0

@@ -232,3 +232,17 @@ def test_parsed_cache_is_bounded_lru() -> None:
     cache.discard(2)
     cache.get(2, loader(2))
     assert loads == [1, 2, 3, 2, 2]
+
+
+def test_derived_values_are_kept_with_the_entity() -> None:
+    from reference_server.imap.bodystructure import body_structure
+    from reference_server.imap.envelope import envelope
+
+    m = parse_message(crlf("Subject: s\n\nbody\n"))
+    assert envelope(m) is envelope(m)
+    assert body_structure(m, extensible=True) is body_structure(m, extensible=True)
+    assert body_structure(m, extensible=False) != body_structure(m, extensible=True)
+    calls: list[int] = []
+    assert m.memo("k", lambda: calls.append(1) or 5) == 5
+    assert m.memo("k", lambda: calls.append(1) or 6) == 5
+    assert calls == [1]
