@@ -191,6 +191,17 @@ class BareLineFeedsInListings(Pop3Session):
         return out
 
 
+class UnterminatedListings(Pop3Session):
+    """Multi-line replies never send their terminating '.' line."""
+
+    def receive_line(self, text: bytes) -> list:
+        replies = super().receive_line(text)
+        return [
+            r[: -len(b".\r\n")] if isinstance(r, bytes) and r.endswith(b"\r\n.\r\n") else r
+            for r in replies
+        ]
+
+
 class CapaWithoutTop(Pop3Session):
     """CAPA announces TOP, but TOP answers -ERR."""
 
@@ -241,6 +252,7 @@ VARIANTS: dict[str, type[Pop3Session]] = {
     "no-maildrop-lock": NoMaildropLock,
     "unannounced-top-ignores-count": UnannouncedTopIgnoresCount,
     "bare-lf-in-listings": BareLineFeedsInListings,
+    "unterminated-listings": UnterminatedListings,
 }
 
 if __name__ == "__main__":

@@ -109,6 +109,14 @@ CATCHERS: dict[str, tuple[str, ...]] = {
         "pop3/rfc1939/3/multiline-lines-end-in-crlf-only",
         "pop3/rfc1939/3/multiline-response-ends-with-a-single-dot-line",
     ),
+    # No multi-line reply ever ends. Each read waits --io-timeout (5 s): ~125 of them
+    # took a run past 10 minutes; after three in a row the wait is shortened, so this
+    # run ends in about 2 minutes (RUN_TIMEOUT bounds it). Tests needing seeded mail
+    # error (the maildrop cannot be listed); the CAPA framing tests fail.
+    "unterminated-listings": (
+        "pop3/rfc2449/5/capa-answers-multiline-ok[authorization]",
+        "pop3/rfc2449/5/capa-answers-multiline-ok[transaction]",
+    ),
     # TOP works (wrongly) but is not announced: RFC 1939's TOP tests still run.
     "unannounced-top-ignores-count": (
         "pop3/rfc1939/7/top-sends-header-blank-line-and-n-body-lines[5]",
