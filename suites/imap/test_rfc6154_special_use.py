@@ -1,0 +1,90 @@
+"""RFC 6154: SPECIAL-USE — mailbox attributes for well-known roles."""
+
+import pytest
+from mailspec.fixtures.requirements import expect, expect_equal
+
+from ._imap_helpers import Quoted, expect_ok, list_data, listing, run, setup_ok
+from ._sandbox_api import new_area
+
+pytestmark = pytest.mark.imap_capability("SPECIAL-USE", state="authenticated")
+
+SPECIAL_USES = {"\\all", "\\archive", "\\drafts", "\\flagged", "\\junk", "\\sent", "\\trash"}
+
+
+@pytest.mark.rfc(6154, "2", "MUST")
+def test_special_use_names_are_selectable(imap):
+    """A mailbox with a special-use attribute is a real mailbox: EXAMINE of each one
+    listed works (unless it is \\Noselect)."""
+    client = imap.login()
+    for entry in listing(client, "", "*"):
+        uses = {a.lower() for a in entry.attributes} & SPECIAL_USES
+        if uses and not entry.has("\\Noselect") and not entry.has("\\NonExistent"):
+            expect_ok(
+                run(client, "EXAMINE", Quoted(entry.name)), f"EXAMINE {entry.name} {sorted(uses)}"
+            )
+
+
+@pytest.mark.rfc(6154, "5.1", "MUST")
+@pytest.mark.imap_capability("LIST-EXTENDED", state="authenticated")
+def test_special_use_selection_lists_only_special_use_mailboxes(imap):
+    """LIST (SPECIAL-USE) returns only mailboxes that have a special-use attribute."""
+    client = imap.login()
+    result = expect_ok(
+        run(client, "LIST", ["SPECIAL-USE"], Quoted(""), Quoted("*")), "LIST (SPECIAL-USE)"
+    )
+    plain = [
+        e.name for e in list_data(result) if not {a.lower() for a in e.attributes} & SPECIAL_USES
+    ]
+    expect(not plain, "names without a special use", expected="none", actual=plain)
+
+
+@pytest.mark.rfc(6154, "5.1", "MUST")
+@pytest.mark.imap_capability("LIST-EXTENDED", state="authenticated")
+def test_return_special_use_matches_selection(imap):
+    """The special-use mailboxes found with LIST ... RETURN (SPECIAL-USE) are those that
+    LIST (SPECIAL-USE) selects."""
+    client = imap.login()
+    returned = expect_ok(
+        run(client, "LIST", Quoted(""), Quoted("*"), "RETURN", ["SPECIAL-USE"]),
+        "RETURN (SPECIAL-USE)",
+    )
+    selected = expect_ok(
+        run(client, "LIST", ["SPECIAL-USE"], Quoted(""), Quoted("*")), "LIST (SPECIAL-USE)"
+    )
+    with_use = sorted(
+        e.name for e in list_data(returned) if {a.lower() for a in e.attributes} & SPECIAL_USES
+    )
+    expect_equal(
+        with_use, sorted(e.name for e in list_data(selected)), "special-use mailboxes, two ways"
+    )
+
+
+@pytest.mark.rfc(6154, "2", "MUST")
+def test_sandbox_folders_have_no_special_use(imap, imap_sandbox):
+    """Special-use attributes are set by configuration or CREATE-SPECIAL-USE, never on
+    a plain new folder."""
+    client = imap.login()
+    area = new_area(imap_sandbox, client)
+    setup_ok(run(client, "CREATE", Quoted(area.name("Trash"))), "CREATE Trash")
+    entries = listing(client, "", area.name("*"))
+    wrong = [e.name for e in entries if {a.lower() for a in e.attributes} & SPECIAL_USES]
+    expect(not wrong, "special-use attributes on new folders", expected="none", actual=wrong)
+
+
+@pytest.mark.rfc(6154, "3", "MUST")
+@pytest.mark.imap_capability("CREATE-SPECIAL-USE", state="authenticated")
+@pytest.mark.parametrize("use", ["\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"])
+def test_create_special_use(imap, imap_sandbox, use):
+    """CREATE name (USE (attr)) creates the mailbox with that special use (or fails with
+    NO [USEATTR] when the server cannot)."""
+    client = imap.login()
+    name = new_area(imap_sandbox, client).name("role")
+    result = run(client, "CREATE", Quoted(name), ["USE", [use]])
+    if result.status == "NO":
+        expect_equal(result.code_name, "USEATTR", "the code of the refused CREATE ... USE")
+        return
+    expect_ok(result, f"CREATE ... (USE ({use}))")
+    entry = {e.name: e for e in listing(client, "", name)}.get(name)
+    expect(
+        entry is not None and entry.has(use), "LIST of the new mailbox", expected=use, actual=entry
+    )
