@@ -21,7 +21,8 @@ Rules taken from RFC 3501 §7.4.2 and §9 (``envelope``, ``address``):
 * An address is ``(name adl mailbox host)``: the display name with its quoting removed
   (NIL if none), the obsolete source route (``@a,@b``, NIL if none), the local part with
   its quoting removed, and the domain.  A group ``g: a, b;`` is ``(NIL NIL "g" NIL)``,
-  its members, then ``(NIL NIL NIL NIL)``.
+  its members, then ``(NIL NIL NIL NIL)``.  The addresses of a list follow each other
+  without a space (``env-from = "(" 1*address ")"``).
 * An address without a domain would read as a group marker (host NIL); it gets the host
   ``.MISSING-HOST-NAME.`` instead (the UW IMAP convention several clients recognise).
   ``<>`` (a null reverse path) has no mailbox at all and is left out.
@@ -241,7 +242,8 @@ def _address_field(entity: Entity, name: str) -> list[Address] | None:
 def _render_addresses(addresses: list[Address] | None) -> bytes:
     if not addresses:
         return b"NIL"
-    return render_list(a.render() for a in addresses)
+    # env-from = "(" 1*address ")": the addresses follow each other with no space.
+    return b"(" + b"".join(a.render() for a in addresses) + b")"
 
 
 def envelope(entity: Entity) -> bytes:

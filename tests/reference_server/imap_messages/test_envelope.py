@@ -82,9 +82,18 @@ def test_envelope_full() -> None:
     assert envelope(m) == (
         b'("Tue, 1 Feb 1994 21:14:03 +0100" "Re: =?utf-8?q?caf=C3=A9?=  folded" '
         b'(("Joe" NIL "joe" "a.example")) ((NIL NIL "sec" "a.example")) '
-        b'((NIL NIL "list" "b.example")) ((NIL NIL "x" "c.example") (NIL NIL "y" "c.example")) '
+        b'((NIL NIL "list" "b.example")) ((NIL NIL "x" "c.example")(NIL NIL "y" "c.example")) '
         b'((NIL NIL "z" "d.example")) ((NIL NIL "hidden" "e.example")) '
         b'"<orig@a.example>" "<id@a.example>")'
+    )
+
+
+def test_address_lists_have_no_space_between_addresses() -> None:
+    # RFC 3501 §9: env-to = "(" 1*address ")"
+    m = parse_message(crlf("To: a@b, c@d, g: e@f;\n\n"))
+    assert (
+        b'((NIL NIL "a" "b")(NIL NIL "c" "d")(NIL NIL "g" NIL)(NIL NIL "e" "f")(NIL NIL NIL NIL))'
+        in envelope(m)
     )
 
 
