@@ -1,0 +1,122 @@
+"""RFC 3501 §6.4.7: COPY copies messages to the end of another mailbox."""
+
+import datetime as dt
+
+import pytest
+from mailspec.fixtures.imap.command_args import Astring, Quoted
+from mailspec.fixtures.requirements import expect, expect_equal
+
+from ._message_helpers import fetch_one, fetches, flag_set, missing_folder, new_box, select
+
+WHEN = dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+
+
+def _pair(imap, imap_sandbox, names=("multipart",), flags=("\\Flagged", "\\Answered")):
+    source = new_box(imap, imap_sandbox, stem="src")
+    for name in names:
+        source.add(name, flags=list(flags), date=WHEN)
+    target = imap_sandbox.create(f"dst-{source.name.rsplit(imap_sandbox.delimiter, 1)[-1]}")
+    source.select()
+    return source, target
+
+
+def _copied(imap, target):
+    other = imap.login()
+    selected = select(other, target, examine=True)
+    return other, selected
+
+
+@pytest.mark.rfc(3501, "6.4.7", "MUST")
+@pytest.mark.parametrize("name", ["plain", "multipart", "nested-message", "large"])
+def test_copy_copies_the_message_octets(imap, imap_sandbox, name):
+    """COPY copies the specified message(s) to the end of the specified destination
+    mailbox: the copy has the same octets."""
+    source, target = _pair(imap, imap_sandbox, names=(name,))
+    result = source.client.command("COPY", "1", Astring(target))
+    expect(result.ok, f"COPY 1 {target}", expected="OK", actual=result)
+    other, selected = _copied(imap, target)
+    expect_equal(selected.exists, 1, "messages in the destination")
+    expect_equal(fetch_one(other, 1, "BODY.PEEK[]")["BODY[]"], source.messages[0].raw,
+                 "BODY[] of the copy")
+
+
+@pytest.mark.rfc(3501, "6.4.7", "SHOULD")
+@pytest.mark.parametrize("flags", [("\\Flagged", "\\Answered"), ("\\Seen", "\\Draft", "$Copied"),
+                                   ()])
+def test_copy_preserves_flags_and_internal_date(imap, imap_sandbox, flags):
+    """The flags and internal date of the message SHOULD be preserved in the copy."""
+    source, target = _pair(imap, imap_sandbox, flags=flags)
+    source.client.command("COPY", "1", Astring(target))
+    other, _ = _copied(imap, target)
+    items = fetch_one(other, 1, "(FLAGS INTERNALDATE)")
+    expect_equal(flag_set(items["FLAGS"]) - {"\\recent"}, flag_set(flags), "flags of the copy")
+    expect_equal(items["INTERNALDATE"], WHEN, "internal date of the copy")
+
+
+@pytest.mark.rfc(3501, "6.4.7", "SHOULD")
+def test_copy_sets_recent_in_the_copy(imap, imap_sandbox):
+    """The Recent flag SHOULD be set in the copy: the next session to select the
+    destination sees it \\Recent."""
+    source, target = _pair(imap, imap_sandbox)
+    source.client.command("COPY", "1", Astring(target))
+    other = imap.login()
+    selected = select(other, target)
+    expect_equal(selected.recent, 1, "RECENT of the destination after COPY")
+
+
+@pytest.mark.rfc(3501, "6.4.7", "MUST")
+def test_copy_of_a_sequence_set_keeps_the_order_and_the_source(imap, imap_sandbox):
+    """COPY appends every message of the set, in order, and leaves the source as it was."""
+    source, target = _pair(imap, imap_sandbox, names=("plain", "dot-lines", "numbered-lines"))
+    result = source.client.command("COPY", "3,1", Astring(target))
+    expect(result.ok, "COPY 3,1", expected="OK", actual=result)
+    other, selected = _copied(imap, target)
+    expect_equal(selected.exists, 2, "messages in the destination")
+    bodies = [fetch_one(other, n, "BODY.PEEK[]")["BODY[]"] for n in (1, 2)]
+    expected = [source.messages[0].raw, source.messages[2].raw]
+    expect_equal(bodies, expected, "the copies, in mailbox order of the source")
+    status = source.client.command("NOOP")
+    expect(not status.untagged_of("EXPUNGE"), "COPY removes nothing from the source",
+           expected="no EXPUNGE", actual=status)
+
+
+@pytest.mark.rfc(3501, "6.4.7", "SHOULD")
+def test_copy_to_a_missing_mailbox_is_no_trycreate(imap, imap_sandbox):
+    """If the destination mailbox does not exist, a server SHOULD return an error. It
+    SHOULD NOT automatically create the mailbox ... the server SHOULD prefix the text of
+    the tagged NO response with the "[TRYCREATE]" response code."""
+    source, _ = _pair(imap, imap_sandbox)
+    name = missing_folder(imap_sandbox)
+    result = source.client.command("COPY", "1", Astring(name))
+    expect_equal((result.status, result.code_name), ("NO", "TRYCREATE"), f"COPY 1 {name}")
+    listed = source.client.command("LIST", Quoted(""), Astring(name))
+    expect(not listed.data_of("LIST"), "COPY did not create the mailbox",
+           expected="no LIST entry", actual=listed)
+
+
+@pytest.mark.rfc(3501, "6.4.7", "MUST")
+def test_copy_of_a_nonexistent_message_is_refused(imap, imap_sandbox):
+    """A message sequence number past the end is invalid: COPY fails (NO or BAD) and
+    copies nothing."""
+    source, target = _pair(imap, imap_sandbox)
+    result = source.client.command("COPY", "1:5", Astring(target))
+    expect(result.status in ("NO", "BAD"), "COPY 1:5 with one message", expected="NO or BAD",
+           actual=result)
+    _, selected = _copied(imap, target)
+    expect_equal(selected.exists, 0, "messages in the destination")
+
+
+@pytest.mark.rfc(3501, "6.4.7", "MUST")
+def test_copy_to_the_selected_mailbox(imap, imap_sandbox):
+    """COPY may name the selected mailbox itself: the copy is appended to it and
+    announced with EXISTS."""
+    box = new_box(imap, imap_sandbox)
+    box.add("plain")
+    box.select()
+    result = box.client.command("COPY", "1", Astring(box.name))
+    noop = box.client.command("NOOP")
+    exists = [u.number for r in (result, noop) for u in r.untagged_of("EXISTS")]
+    expect(2 in exists, "EXISTS 2 after COPY into the selected mailbox", expected="* 2 EXISTS",
+           actual=f"{result}\n{noop}")
+    data = fetches(box.client.command("FETCH", "1:2", "BODY.PEEK[]"))
+    expect_equal(data.get(2, {}).get("BODY[]"), box.messages[0].raw, "the copy's octets")
