@@ -28,8 +28,9 @@ Semantics (RFC 3501 §6.4.4):
 
 * String keys match a case-insensitive substring of decoded text: header values with
   RFC 2047 encoded words decoded (FROM, TO, CC, BCC, SUBJECT, HEADER); body text with
-  base64 / quoted-printable removed and the charset applied (BODY: text/* parts and
-  encapsulated messages; TEXT: the header and the body).  ``HEADER name ""`` matches
+  base64 / quoted-printable removed and the charset applied (BODY: every text/* part,
+  inside encapsulated messages too, but no header block; TEXT: the message's header,
+  decoded or as written, and the body text).  ``HEADER name ""`` matches
   every message that has the field.
 * BEFORE / ON / SINCE compare the internal date's calendar date in its own zone;
   SENTBEFORE / SENTON / SENTSINCE the date written in the Date: header; both ignore time
@@ -47,7 +48,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .dates import header_date, parse_search_date
-from .parsed_message import Entity, decode_words
+from .parsed_message import Entity, decode_words, to_text
 from .sequence_set import MAX_NUMBER, SequenceSet, format_sequence_set, parse_sequence_set
 from .tokens import Atom
 from .views import LazyMessage, MessageView
@@ -80,9 +81,11 @@ class _Message:
         return self.lazy.entity()
 
     def header_text(self) -> str:
+        """The header as text, twice: decoded ("Name: value" lines) and as written, so
+        TEXT finds a word whether the client looks for it decoded or encoded."""
         if self._header is None:
             entity = self.entity()
-            self._header = entity.memo("search-header", lambda: _header_text(entity).casefold())
+            self._header = entity.memo("search-header", lambda: _header_text(entity))
         return self._header
 
     def body_text(self) -> str:
@@ -95,15 +98,19 @@ class _Message:
 
 
 def _header_text(entity: Entity) -> str:
-    return "\n".join(f"{f.name}: {decode_words(f.value)}" for f in entity.fields)
+    decoded = "\n".join(f"{f.name}: {decode_words(f.value)}" for f in entity.fields)
+    return (decoded + "\n" + to_text(entity.header_bytes(), "utf-8")).casefold()
 
 
 def _body_texts(entity: Entity) -> list[str]:
+    """The decoded text of every text/* leaf, inside encapsulated messages too.  The
+    header of an encapsulated message is not body text: BODY looks at what is written,
+    not at header blocks, whichever part they belong to (the reading of the suite's
+    search oracle and of Dovecot, where RFC 3501 says only "in the body")."""
     if entity.is_multipart:
         return [text for part in entity.parts for text in _body_texts(part)]
     if entity.message is not None:
-        # The body of a message that encapsulates another holds that message's header.
-        return [_header_text(entity.message), *_body_texts(entity.message)]
+        return _body_texts(entity.message)
     if entity.maintype == "text":
         return [entity.text()]
     return []

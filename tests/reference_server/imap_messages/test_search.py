@@ -135,12 +135,15 @@ CASES = [
     (key("CHARSET UTF-8 BODY", "straße".encode()), [2]),  # quoted-printable + Latin-1
     (key("BODY softbreak"), [2]),  # a soft line break joins the words
     (key("BODY binaryneedle"), []),  # non-text parts are not body text
-    (key("BODY inner"), [3]),  # an encapsulated message's body...
-    (key("BODY", b"nested secret"), [3]),  # ...and its header are in the outer body
+    (key("BODY inner"), [3]),  # an encapsulated message's body text is searched...
+    (key("BODY", b"nested secret"), []),  # ...its header is not (no header block is)
+    (key("TEXT", b"nested secret"), []),
     (key("BODY Meeting"), []),  # the header is not the body
     (key("TEXT Meeting"), [1]),  # TEXT: header or body
     (key("TEXT hello"), [1]),
     (key("TEXT", b"subject: report"), [2]),
+    (key("TEXT", b"=?utf-8?q?caf"), [1]),  # TEXT also sees the header as written
+    (key("SUBJECT", b"=?utf-8?q?caf"), []),  # SUBJECT only the decoded value
     (key("1"), [1]),
     (key("2:*"), [2, 3]),
     (key("*"), [3]),
