@@ -120,7 +120,7 @@ def test_close_after_examine_removes_nothing(imap, imap_sandbox):
 
 @pytest.mark.rfc(3691, "2", "MUST")
 @pytest.mark.imap_capability("UNSELECT")
-def test_unselect_does_not_expunge(imap, imap_sandbox):
+def test_unselect_keeps_deleted_messages_of_the_suite(imap, imap_sandbox):
     """UNSELECT frees the session's resources and returns to the authenticated state
     without deleting any messages, not even those with \\Deleted."""
     box = _box(imap, imap_sandbox, {1, 2})
