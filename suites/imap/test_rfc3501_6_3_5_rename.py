@@ -5,6 +5,7 @@ import pytest
 from mailspec.fixtures.requirements import expect, expect_equal
 
 from ._imap_helpers import (
+    Literal,
     Quoted,
     expect_bad,
     expect_no,
@@ -249,7 +250,9 @@ def test_rename_inbox_moves_its_messages(imap, imap_sandbox, own_inbox):
     client = imap.login()
     target = new_area(imap_sandbox, client).name("old-mail")
     before = status(client, "INBOX", ["MESSAGES"])["MESSAGES"]
-    setup_ok(run(client, "APPEND", "INBOX", _literal()), "APPEND to INBOX")
+    setup_ok(
+        run(client, "APPEND", "INBOX", Literal(message_bytes("rename-inbox"))), "APPEND to INBOX"
+    )
     result = run(client, "RENAME", "INBOX", Quoted(target))
     if result.status == "NO":
         pytest.skip(f"RENAME INBOX is refused here: {result}")
@@ -261,9 +264,3 @@ def test_rename_inbox_moves_its_messages(imap, imap_sandbox, own_inbox):
         status(client, "INBOX", ["MESSAGES"])["MESSAGES"], 0, "MESSAGES of INBOX after RENAME INBOX"
     )
     expect_ok(select(client, "INBOX", examine=True).result, "EXAMINE INBOX after RENAME INBOX")
-
-
-def _literal():
-    from ._imap_helpers import Literal
-
-    return Literal(message_bytes("rename-inbox"))
