@@ -11,6 +11,7 @@ from reference_server.imap.sections import (
     extract,
     extract_binary,
     parse_section,
+    resolve,
 )
 from reference_server.imap.wire import ArgumentError
 
@@ -177,3 +178,58 @@ def test_binary_sections_take_part_numbers_only(spec: str) -> None:
     with pytest.raises(ArgumentError):
         parse_section(spec, binary=True)
     assert parse_section("1.2", binary=True) == Section((1, 2))
+
+
+# RFC 3501 §6.4.5's own part-numbering example, built as a message.
+RFC_EXAMPLE = crlf(
+    "Subject: rfc example\n"
+    "Content-Type: MULTIPART/MIXED; boundary=top\n\n"
+    "--top\nContent-Type: TEXT/PLAIN\n\npart 1\n"
+    "--top\nContent-Type: APPLICATION/OCTET-STREAM\n\npart 2\n"
+    "--top\nContent-Type: MESSAGE/RFC822\n\n"
+    "Subject: three\nContent-Type: MULTIPART/MIXED; boundary=m3\n\n"
+    "--m3\nContent-Type: TEXT/PLAIN\n\npart 3.1\n"
+    "--m3\nContent-Type: APPLICATION/OCTET-STREAM\n\npart 3.2\n--m3--\n"
+    "--top\nContent-Type: MULTIPART/MIXED; boundary=m4\n\n"
+    "--m4\nContent-Type: IMAGE/GIF\n\npart 4.1\n"
+    "--m4\nContent-Type: MESSAGE/RFC822\n\n"
+    "Subject: four two\nContent-Type: MULTIPART/MIXED; boundary=m42\n\n"
+    "--m42\nContent-Type: TEXT/PLAIN\n\npart 4.2.1\n"
+    "--m42\nContent-Type: MULTIPART/ALTERNATIVE; boundary=m422\n\n"
+    "--m422\nContent-Type: TEXT/PLAIN\n\npart 4.2.2.1\n"
+    "--m422\nContent-Type: TEXT/RICHTEXT\n\npart 4.2.2.2\n--m422--\n"
+    "--m42--\n"
+    "--m4--\n"
+    "--top--\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "media"),
+    [("1", "text/plain"), ("2", "application/octet-stream"), ("3", "message/rfc822"),
+     ("3.1", "text/plain"), ("3.2", "application/octet-stream"), ("4", "multipart/mixed"),
+     ("4.1", "image/gif"), ("4.2", "message/rfc822"), ("4.2.1", "text/plain"),
+     ("4.2.2", "multipart/alternative"), ("4.2.2.1", "text/plain"), ("4.2.2.2", "text/richtext")],
+)  # fmt: skip
+def test_rfc3501_part_numbering_example(spec: str, media: str) -> None:
+    root = parse_message(RFC_EXAMPLE)
+    node = resolve(root, tuple(int(n) for n in spec.split(".")))
+    assert node is not None and f"{node.maintype}/{node.subtype}" == media
+    if media.startswith(("text/", "image/", "application/")):
+        assert extract(root, parse_section(spec)) == f"part {spec}".encode()
+
+
+def test_rfc3501_example_header_and_text_sections() -> None:
+    root = parse_message(RFC_EXAMPLE)
+    assert extract(root, parse_section("3.HEADER")) == (
+        b"Subject: three\r\nContent-Type: MULTIPART/MIXED; boundary=m3\r\n\r\n"
+    )
+    text = extract(root, parse_section("3.TEXT"))
+    assert text is not None and text.startswith(b"--m3\r\n") and text.endswith(b"--m3--")
+    assert (
+        extract(root, parse_section("4.2.HEADER.FIELDS (SUBJECT)")) == b"Subject: four two\r\n\r\n"
+    )
+    assert extract(root, parse_section("4.1.MIME")) == b"Content-Type: IMAGE/GIF\r\n\r\n"
+    text = extract(root, parse_section("4.2.TEXT"))
+    assert text is not None and text.startswith(b"--m42\r\n")
+    assert extract(root, parse_section("4.HEADER")) is None  # multipart, not message/rfc822
