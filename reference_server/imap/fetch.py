@@ -31,10 +31,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .bodystructure import body_structure
-from .dates import format_date_time
-from .envelope import envelope
-from .sections import Section, apply_partial, extract, extract_binary, parse_section
+# Modules, not names: a deliberately broken variant of the server (tests/sensitivity)
+# can replace one function (sections.apply_partial, envelope.envelope, ...) and FETCH
+# picks the replacement up.
+from . import bodystructure, dates, envelope, sections
+from .sections import Section, parse_section
 from .tokens import Atom
 from .views import LazyMessage, MessageView
 from .wire import ArgumentError, literal, literal8
@@ -163,13 +164,13 @@ def _render_item(item: FetchItem, view: MessageView, message: LazyMessage) -> by
     elif name == "FLAGS":
         value = render_flags(view.flags)
     elif name == "INTERNALDATE":
-        value = format_date_time(view.internal_date)
+        value = dates.format_date_time(view.internal_date)
     elif name == "RFC822.SIZE":
         value = b"%d" % view.size
     elif name == "ENVELOPE":
-        value = envelope(message.entity())
+        value = envelope.envelope(message.entity())
     elif name in ("BODY", "BODYSTRUCTURE"):
-        value = body_structure(message.entity(), extensible=name == "BODYSTRUCTURE")
+        value = bodystructure.body_structure(message.entity(), extensible=name == "BODYSTRUCTURE")
     elif name == "RFC822":
         value = literal(message.raw())
     elif name == "RFC822.HEADER":
@@ -181,19 +182,19 @@ def _render_item(item: FetchItem, view: MessageView, message: LazyMessage) -> by
         if item.section == Section():
             data: bytes | None = message.raw()  # no parse for the whole message
         else:
-            data = extract(message.entity(), item.section)
-        value = _content(None if data is None else apply_partial(data, item.partial))
+            data = sections.extract(message.entity(), item.section)
+        value = _content(None if data is None else sections.apply_partial(data, item.partial))
     elif name == "BINARY[]":
         assert item.section is not None
-        data = extract_binary(message.entity(), item.section)
+        data = sections.extract_binary(message.entity(), item.section)
         if data is None:
             value = b"NIL"
         else:
-            data = apply_partial(data, item.partial)
+            data = sections.apply_partial(data, item.partial)
             value = literal8(data) if b"\x00" in data else literal(data)
     elif name == "BINARY.SIZE[]":
         assert item.section is not None
-        data = extract_binary(message.entity(), item.section)
+        data = sections.extract_binary(message.entity(), item.section)
         value = b"NIL" if data is None else b"%d" % len(data)
     else:  # parse_fetch_items admits nothing else
         raise AssertionError(name)

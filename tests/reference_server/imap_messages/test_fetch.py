@@ -178,3 +178,11 @@ def test_render_flags_orders_system_flags_first() -> None:
         b"(\\Seen \\Deleted \\Recent alpha zeta)"
     )
     assert render_flags([]) == b"()"
+
+
+def test_a_broken_variant_can_replace_one_library_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sensitivity variants patch module attributes; FETCH must look them up at call time.
+    from reference_server.imap import sections
+
+    monkeypatch.setattr(sections, "apply_partial", lambda data, partial: b"patched")
+    assert fetch(TEXT, "BODY[]<0.3>") == b"(BODY[]<0> {7}\r\npatched)"
