@@ -352,7 +352,7 @@ def to_text(data: bytes, charset: str | None) -> str:
             continue
         try:
             return data.decode(name)
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, ValueError):  # ValueError: UnicodeError ("undefined" codec), ...
             continue
     return data.decode("latin-1")
 

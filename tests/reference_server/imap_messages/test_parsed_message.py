@@ -190,6 +190,15 @@ def test_text_applies_the_charset() -> None:
     assert to_text(b"\xff\xfe", "utf-8") == "ÿþ"  # then Latin-1
 
 
+@pytest.mark.parametrize(
+    "charset", ["undefined", "base64", "rot13", "x\x00y", "", "unicode_escape"]
+)
+def test_hostile_charsets_never_raise(charset: str) -> None:
+    data = b"caf\xc3\xa9 \\N{oops"
+    assert to_text(data, charset).startswith("caf")
+    assert decode_words(b"=?" + charset.encode() + b"?q?caf=C3=A9?=") in ("café", "cafÃ©")
+
+
 def test_decode_base64_ignores_junk() -> None:
     assert decode_base64(b"aGk=\r\n!!") == b"hi"
 
