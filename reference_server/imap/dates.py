@@ -17,7 +17,8 @@ Public API::
         The calendar date written in a Date: header (RFC 5322 §3.3, with the obsolete
         forms of §4.3: comments anywhere, no day of week, 2- and 3-digit years, missing
         seconds, alphabetic zones), ignoring time and zone as SEARCH SENT* requires
-        (RFC 3501 §6.4.4).  None when it cannot be read: such a message matches no
+        (RFC 3501 §6.4.4).  Lenient about what it ignores (the day name, what follows
+        the year).  None when no day-month-year can be read: such a message matches no
         SENT* key.
 
 Month names are English and case-insensitive (ABNF strings are); nothing here depends
@@ -136,24 +137,16 @@ def _strip_comments(text: str) -> str:
     return "".join(out)
 
 
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# After comments are gone and the day of week is dropped:
-#   day month year time ...    (obs-year may be 2 or 3 digits; FWS may be any whitespace)
-_HEADER_DATE = re.compile(
-    r"\s*([0-9]{1,2})\s+([A-Za-z]{3})\s+([0-9]{2,})(?:\s+[0-9]{1,2}\s*:|\s*\Z)"
-)
+# After comments are gone: [day-of-week ","] day month year, then anything. Only the
+# calendar date matters to SENT*, so what follows the year (time, zone, junk) and the
+# spelling of the day name are not checked: a readable date is used, as mail readers do.
+_HEADER_DATE = re.compile(r"\s*(?:[A-Za-z]+\s*,)?\s*([0-9]{1,2})\s+([A-Za-z]{3})\s+([0-9]{2,})\b")
 
 
 def header_date(value: str | bytes) -> dt.date | None:
     if isinstance(value, bytes):
         value = value.decode("latin-1")
     text = _strip_comments(value)
-    # [ day-of-week "," ]; obs-day-of-week allows CFWS around the name.
-    head = re.match(r"\s*([A-Za-z]+)\s*,", text)
-    if head is not None:
-        if head.group(1).lower() not in _DAY_NAMES:
-            return None
-        text = text[head.end() :]
     match = _HEADER_DATE.match(text)
     if match is None:
         return None

@@ -106,6 +106,8 @@ def test_search_date_round_trips(date: dt.date) -> None:
         ("1 Feb 104 21:14:03 +0000", dt.date(2004, 2, 1)),  # 3 digits: + 1900
         ("  1   FEB   1994\r\n 21:14:03 +0000", dt.date(1994, 2, 1)),
         ("1 Feb 1994", dt.date(1994, 2, 1)),
+        ("Foo, 1 Feb 1994 21:14:03 +0100", dt.date(1994, 2, 1)),  # the day name is not checked
+        ("1 feb 1994 junk", dt.date(1994, 2, 1)),  # nor what follows the year
     ],
 )
 def test_header_date(value: str, expected: dt.date) -> None:
@@ -115,8 +117,9 @@ def test_header_date(value: str, expected: dt.date) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "yesterday", "1994-02-01", "Foo, 1 Feb 1994 21:14:03 +0100", "31 Feb 1994 10:00 +0000",
-     "1 Fev 1994 10:00 +0000", "Feb 1 1994 10:00:00", "1 Feb"],
+    ["", "yesterday", "1994-02-01", "31 Feb 1994 10:00 +0000",
+     "1 Fev 1994 10:00 +0000", "Feb 1 1994 10:00:00", "1 Feb", "1 Feb 1994x",
+     "1 February 1994"],
 )  # fmt: skip
 def test_unreadable_header_date(value: str) -> None:
     assert header_date(value) is None
