@@ -5,6 +5,7 @@ detailed CAPABILITY checks live in test_rfc3501_6_1_1_capability.py.
 """
 
 import pytest
+from mailspec.fixtures.imap.command_args import Astring
 from mailspec.fixtures.requirements import expect, expect_equal
 
 
@@ -17,7 +18,8 @@ def _states(imap, imap_sandbox, state):
         return client
     client = imap.login()
     if state == "selected":
-        result = client.command("EXAMINE", imap_sandbox.root)
+        folder = imap_sandbox.create("selected")
+        result = client.command("EXAMINE", Astring(folder))
         expect(result.ok, "EXAMINE of the suite's own folder", expected="OK", actual=result)
     return client
 
