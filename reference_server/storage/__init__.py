@@ -69,7 +69,7 @@ flag changes go ahead (the POP3 view is fixed by byte offsets).
 
 Crash points for the kill tests (crashpoints.py): ``append-mid``, ``append-after-fsync``,
 ``rewrite-before-rename``, ``rewrite-after-rename``, ``create-before-index``,
-``delete-before-index``, ``rename-before-move``, ``rename-mid``.
+``delete-before-index``, ``rename-before-move``, ``rename-mid``, ``flags-before-commit``.
 """
 
 from .interface import (

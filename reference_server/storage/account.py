@@ -22,9 +22,10 @@ from pathlib import Path
 
 from . import folder_names as names
 from .crashpoints import crashpoint
+from .folder_cache import MessageCache
 from .index_db import UIDVALIDITY_MARK, AccountDb
 from .interface import FolderEntry, FolderError, StorageError
-from .locking import FileLock, acquire, pid_alive, session_held
+from .locking import FileLock, acquire, clean_orphans, pid_alive, session_held
 from .mbox_file import MboxFiles, fsync_dir, storage_error
 
 ACCOUNT_LOCK = ".account.lock"
@@ -39,6 +40,23 @@ class Account:
         self.files = MboxFiles(self.db, root, lock_timeout=lock_timeout)
         self._ready = False
         self._ready_lock = threading.Lock()
+        self._caches: dict[int, MessageCache] = {}
+        self._opened: set[int] = set()
+
+    def first_open(self, fid: int) -> bool:
+        """True the first time this process opens folder ``fid``."""
+        with self._ready_lock:
+            if fid in self._opened:
+                return False
+            self._opened.add(fid)
+            return True
+
+    def message_cache(self, fid: int) -> MessageCache:
+        with self._ready_lock:
+            found = self._caches.get(fid)
+            if found is None:
+                found = self._caches[fid] = MessageCache()
+            return found
 
     # -- opening ------------------------------------------------------------------------
     def ensure(self) -> None:
@@ -58,7 +76,11 @@ class Account:
             self._ready = True
 
     def _clean_leftovers(self) -> None:
-        """Temp files of the UIDVALIDITY mark left by a killed process."""
+        """Temp files of the UIDVALIDITY mark left by a killed process, and dot-locks
+        left beside mboxes that a killed DELETE or RENAME took away."""
+        for folder, dirs, _ in os.walk(self.root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            clean_orphans(Path(folder))
         prefix = UIDVALIDITY_MARK + ".tmp."
         for name in os.listdir(self.root):
             if name.startswith(prefix):

@@ -14,18 +14,16 @@ import os
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 
 from . import folder_names, mboxrd
 from .account import Account
+from .crashpoints import crashpoint
 from .index_db import FolderRow, MessageRow
 from .interface import FolderError, StorageError, StoredMessage
 from .mbox_file import NewMessage, storage_error
 
 SYSTEM_FLAGS = {f.lower(): f for f in ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft")}
-
-_zones: dict[int, timezone] = {}
-_flag_sets: dict[str, frozenset[str]] = {}
 
 
 def flags_text(flags: Collection[str]) -> str:
@@ -40,31 +38,6 @@ def flags_text(flags: Collection[str]) -> str:
         elif flag:
             out.add(flag)
     return " ".join(sorted(out))
-
-
-def _flag_set(text: str) -> frozenset[str]:
-    found = _flag_sets.get(text)
-    if found is None:
-        found = _flag_sets.setdefault(text, frozenset(text.split()))
-    return found
-
-
-def _zone(minutes: int) -> timezone:
-    found = _zones.get(minutes)
-    if found is None:
-        found = _zones.setdefault(
-            minutes, UTC if minutes == 0 else timezone(timedelta(minutes=minutes))
-        )
-    return found
-
-
-def stored(m: MessageRow) -> StoredMessage:
-    return StoredMessage(
-        uid=m.uid,
-        size=m.size - 2 if m.bare_end else m.size,
-        internal_date=datetime.fromtimestamp(m.idate, _zone(m.tzoff)),
-        flags=_flag_set(m.flags),
-    )
 
 
 def local_offset_minutes(when: float) -> int:
@@ -98,11 +71,13 @@ class MboxFolder:
         self._lock = threading.Lock()  # the descriptor and the cache
         self._fd = -1
         self._fd_ino = -1
-        self._cache: tuple[StoredMessage, ...] = ()
-        self._cache_version = -1
-        self._positions: dict[int, int] = {}
         row = self._row()
         self._uidvalidity = row.uidvalidity
+        if account.first_open(fid):
+            # Once per process: finish or undo what a killed process left in this file
+            # and remove its temp files, before the first read trusts the index.
+            with self._files.locked(fid):
+                pass
 
     # -- state --------------------------------------------------------------------------
     def _row(self) -> FolderRow:
@@ -141,34 +116,7 @@ class MboxFolder:
 
     def messages(self) -> Sequence[StoredMessage]:
         self._current()
-        db = self._account.db
-        with self._lock, db.read() as conn:
-            row = db.folder_by_id(conn, self._fid)
-            if row is None:
-                raise FolderError("mailbox was deleted", code="NONEXISTENT")
-            if row.version == self._cache_version:
-                return self._cache
-            if self._cache_version < 0 or row.expunge_version > self._cache_version:
-                self._cache = tuple(stored(m) for m in db.messages(conn, self._fid))
-                self._positions = {m.uid: i for i, m in enumerate(self._cache)}
-            else:
-                changed = conn.execute(
-                    "SELECT uid, offset, length, sha1, size, bare_end, idate, tzoff, flags,"
-                    " modseq FROM messages WHERE folder = ? AND modseq > ? ORDER BY uid",
-                    (self._fid, self._cache_version),
-                ).fetchall()
-                items = list(self._cache)
-                for values in changed:
-                    m = stored(MessageRow(*values))
-                    at = self._positions.get(m.uid)
-                    if at is None:
-                        self._positions[m.uid] = len(items)
-                        items.append(m)
-                    else:
-                        items[at] = m
-                self._cache = tuple(items)
-            self._cache_version = row.version
-            return self._cache
+        return self._account.message_cache(self._fid).get(self._account.db, self._fid)
 
     # -- reading ------------------------------------------------------------------------
     def _locate(self, uid: int) -> tuple[int, MessageRow]:
@@ -269,6 +217,7 @@ class MboxFolder:
             changed = conn.total_changes - before
             if changed:
                 conn.execute("UPDATE folders SET version = ? WHERE id = ?", (version, self._fid))
+            crashpoint("flags-before-commit")
         if changed:
             self._notify(self._fid)
 

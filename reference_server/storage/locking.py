@@ -188,6 +188,24 @@ def clean_candidates(mbox: Path) -> list[Path]:
     return removed
 
 
+def clean_orphans(folder: Path) -> list[Path]:
+    """Stale dot-locks and candidates in ``folder`` whose mbox is gone (a kill during a
+    DELETE or RENAME leaves them at a path nothing locks again)."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    for name in names:
+        head, sep, _ = name.partition(".mbox.lock")
+        if sep and not (folder / (head + ".mbox")).exists():
+            path = folder / name
+            candidate = name != head + ".mbox.lock"
+            if _remove_if_stale(path, candidate=candidate):
+                removed.append(path)
+    return removed
+
+
 def _fcntl_lock(fd: int) -> bool:
     # Open-file-description locks where the kernel has them (they conflict with the
     # classic POSIX locks other tools take, and also between threads of this process).

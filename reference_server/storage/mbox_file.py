@@ -196,8 +196,9 @@ class MboxFiles:
             return False
         with self.db.read() as conn:
             last = conn.execute(
+                # Records are kept in UID order in the file (appends, rewrites).
                 "SELECT offset, length, sha1 FROM messages WHERE folder = ?"
-                " ORDER BY offset DESC LIMIT 1",
+                " ORDER BY uid DESC LIMIT 1",
                 (row.id,),
             ).fetchone()
         if last is None:

@@ -53,7 +53,9 @@ messages = st.lists(
 ).map(b"".join)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(messages, min_size=1, max_size=4))
 def test_round_trip_is_exact(batch: list[bytes]) -> None:
     with tempfile.TemporaryDirectory() as tmp:

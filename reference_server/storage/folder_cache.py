@@ -1,0 +1,91 @@
+"""messages() of a folder, built from its index rows and shared by every open Folder
+object of that folder (one tuple in memory however many sessions select it)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+
+from .index_db import AccountDb
+from .interface import FolderError, StoredMessage
+
+_zones: dict[int, timezone] = {}
+_flag_sets: dict[str, frozenset[str]] = {}
+
+
+def _flag_set(text: str) -> frozenset[str]:
+    found = _flag_sets.get(text)
+    if found is None:
+        found = _flag_sets.setdefault(text, frozenset(text.split()))
+    return found
+
+
+def _zone(minutes: int) -> timezone:
+    found = _zones.get(minutes)
+    if found is None:
+        found = _zones.setdefault(
+            minutes, UTC if minutes == 0 else timezone(timedelta(minutes=minutes))
+        )
+    return found
+
+
+# What messages() reads per row: the IMAP view only (no offsets, no sha1).
+STORED_COLUMNS = "uid, size - 2 * bare_end, idate, tzoff, flags"
+
+
+def stored_rows(rows: Iterable[tuple[int, int, int, int, str]]) -> list[StoredMessage]:
+    """Index rows (STORED_COLUMNS) -> StoredMessage; the hot loop of a 100,000-message
+    SELECT, so zones, flag sets and the constructor are looked up once."""
+    fromtimestamp, zone, flag_set, make = datetime.fromtimestamp, _zone, _flag_set, StoredMessage
+    return [
+        make(uid, size, fromtimestamp(idate, zone(tzoff)), flag_set(flags))
+        for uid, size, idate, tzoff, flags in rows
+    ]
+
+
+class MessageCache:
+    """One folder's messages() as of a version, shared by every open Folder object of
+    that folder (one tuple in memory however many sessions select it), refreshed from
+    the rows changed since (``modseq``), or reloaded after a removal."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version = -1
+        self._items: tuple[StoredMessage, ...] = ()
+        self._positions: dict[int, int] = {}
+
+    def get(self, db: AccountDb, fid: int) -> tuple[StoredMessage, ...]:
+        with self._lock, db.read() as conn:
+            row = db.folder_by_id(conn, fid)
+            if row is None:
+                raise FolderError("mailbox was deleted", code="NONEXISTENT")
+            if row.version == self._version:
+                return self._items
+            if self._version < 0 or row.expunge_version > self._version:
+                self._items = tuple(
+                    stored_rows(
+                        conn.execute(
+                            f"SELECT {STORED_COLUMNS} FROM messages WHERE folder = ? ORDER BY uid",
+                            (fid,),
+                        )
+                    )
+                )
+                self._positions = {m.uid: i for i, m in enumerate(self._items)}
+            else:
+                changed = conn.execute(
+                    f"SELECT {STORED_COLUMNS} FROM messages WHERE folder = ? AND modseq > ?"
+                    " ORDER BY uid",
+                    (fid, self._version),
+                )
+                items = list(self._items)
+                for m in stored_rows(changed):
+                    at = self._positions.get(m.uid)
+                    if at is None:  # new UIDs are above every cached one
+                        self._positions[m.uid] = len(items)
+                        items.append(m)
+                    else:
+                        items[at] = m
+                self._items = tuple(items)
+            self._version = row.version
+            return self._items
