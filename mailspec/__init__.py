@@ -7,3 +7,7 @@ the plugin's own modules (``mailspec.fixtures...``) are still rewritten.
 """
 
 __version__ = "0.1.0"
+
+# Set by the `mailspec` command: the plugin then runs the installed suites when the
+# command line names no test (fixtures/plugin.py, pytest_configure).
+INSTALLED_SUITES_ENV = "MAILSPEC_INSTALLED_SUITES"

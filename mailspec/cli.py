@@ -9,9 +9,12 @@ mailspec servers install cyrus            prepare a private copy of a third-part
 
 from __future__ import annotations
 
+import os
 import sys
 
 import pytest
+
+from mailspec import INSTALLED_SUITES_ENV
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,23 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         from .servers_cli import main as servers
 
         return int(servers(args[1:]) or 0)
-    return int(pytest.main(args, plugins=[InstalledSuites()]))
-
-
-class InstalledSuites:
-    """Run the installed suites when the command line names no test.
-
-    Decided after pytest has parsed the command line (``args_source``), so an option's
-    value — ``--alluredir out/allure-results``, an existing folder — is never taken for
-    a test path, whatever the option. Named tests (paths, node ids, ``--pyargs`` module
-    names) run as given. xdist workers receive the adjusted arguments from the controller.
-    """
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_configure(self, config: pytest.Config) -> None:
-        if config.args_source != pytest.Config.ArgsSource.ARGS:
-            config.args = ["mailspec.suites"]
-            config.option.pyargs = True
+    # The plugin runs the installed suites when no test is named (decided after pytest
+    # parsed the options: fixtures/plugin.py). An environment variable, so that xdist
+    # workers, which re-parse the original command line, decide the same way.
+    os.environ[INSTALLED_SUITES_ENV] = "1"
+    return int(pytest.main(args))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 HERE = Path(__file__).parent
+# 11 tests: CAPA in both states, its grammar, announced-in-both-states, and the
+# RFC 1939 optional commands announced when they work (counts below depend on it).
 FEW_TESTS = ("--spec", "rfc2449:5")
 # NOOP answers -ERR: both tests of --spec rfc1939:5/noop fail (MUST level).
 NOOP_REFUSED = f"{sys.executable} {HERE / 'noop_refused_server.py'}"
