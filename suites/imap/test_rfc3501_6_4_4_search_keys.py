@@ -7,7 +7,9 @@ Found with these tests (checked by hand, see the report): Dovecot 2.3.19.1 evalu
 an OR of two negated flag keys as their AND — ``OR UNSEEN UNANSWERED`` misses a
 message that is \\Seen but not \\Answered, and ``NOT (SEEN FLAGGED)`` misses a \\Seen,
 un-\\Flagged one — against §6.4.4 "OR <search-key1> <search-key2>: Messages that
-match either search key".
+match either search key". The differential oracle test found a second one: two
+size keys in one program are merged wrongly — ``NOT LARGER 300 NOT LARGER 307``
+matches a 307-octet message (expected: only messages of at most 300 octets).
 """
 
 import pytest
@@ -32,7 +34,7 @@ KEYS = {
     "KEYWORD": ["KEYWORD $Work", "KEYWORD $Later", "KEYWORD $NeverSet"],
     "LARGER": ["LARGER 600", "LARGER 1500"],
     "NEW": ["NEW"],
-    "NOT": ["NOT SEEN", "NOT NOT SEEN"],
+    "NOT": ["NOT SEEN", "NOT NOT SEEN", "NOT LARGER 500 NOT LARGER 700"],
     "OLD": ["OLD"],
     "ON": ["ON 15-Nov-2025", "ON 16-Nov-2025"],
     "OR": ["OR SEEN DRAFT", "OR DELETED OR DRAFT ANSWERED", "OR KEYWORD $Work FLAGGED",
@@ -43,7 +45,7 @@ KEYS = {
     "SENTON": ["SENTON 13-Nov-2026", "SENTON 5-Nov-2026"],
     "SENTSINCE": ["SENTSINCE 12-Nov-2026", "SENTSINCE 1-Jan-2027"],
     "SINCE": ["SINCE 20-Nov-2025", "SINCE 5-Dec-2025"],
-    "SMALLER": ["SMALLER 600", "SMALLER 1500"],
+    "SMALLER": ["SMALLER 600", "SMALLER 1500", "SMALLER 700 SMALLER 500"],
     "SUBJECT": ["SUBJECT groups", 'SUBJECT "plain text"', "SUBJECT minutes"],
     "TEXT": ["TEXT minutes", "TEXT zanzibar", "TEXT Secretary"],
     "TO": ["TO john.doe", "TO taro", 'TO "Bob Example"'],
