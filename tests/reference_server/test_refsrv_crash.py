@@ -129,12 +129,18 @@ def test_hammer_kill_during_deliveries(server_factory: ServerFactory) -> None:
         server = server_factory.start(data=data) if data else server_factory.start()
         data = server.data
         stop = threading.Event()
+        # The kill comes at a random moment once deliveries flow (a loaded machine may
+        # take a while for the first ones; a fixed sleep then killed before any).
+        flowing = threading.Event()
+        acked_before = len(acknowledged)
 
         def worker(
             wid: int,
             server: RunningServer = server,
             round_: int = round_,
             stop: threading.Event = stop,
+            flowing: threading.Event = flowing,
+            acked_before: int = acked_before,
         ) -> None:
             n = 0
             while not stop.is_set():
@@ -144,11 +150,14 @@ def test_hammer_kill_during_deliveries(server_factory: ServerFactory) -> None:
                 except (smtplib.SMTPException, OSError):
                     return
                 acknowledged.add(tag)
+                if len(acknowledged) >= acked_before + 3:
+                    flowing.set()
                 n += 1
 
         threads = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
         for t in threads:
             t.start()
+        flowing.wait(30)
         time.sleep(rng.uniform(0.2, 0.5))
         server.stop(signal.SIGKILL)
         stop.set()
