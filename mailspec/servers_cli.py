@@ -152,6 +152,32 @@ def status() -> None:
             else f"missing: mailspec servers install {name}"
         )
         print(f"{name:10} {state}")
+    print(f"{'docker':10} {docker_status()}")
+
+
+def docker_status() -> str:
+    """The engine, its network mode, and whether the local images are built."""
+    from mailspec.fixtures.providers.base import ProviderUnavailable
+    from mailspec.fixtures.providers.docker_build import RECIPES
+    from mailspec.fixtures.providers.docker_engine import choose_network, docker_client
+
+    try:
+        client = docker_client(timeout=10)
+    except ProviderUnavailable as exc:
+        return str(exc)
+    with contextlib.closing(client):
+        try:
+            network = choose_network(client, "auto")
+        except ProviderUnavailable as exc:
+            network = f"none usable ({exc})"
+        images = []
+        for name, recipe in sorted(RECIPES.items()):
+            try:
+                client.images.get(recipe.tag)
+                images.append(f"docker:{name}@{recipe.tag} ready")
+            except Exception:
+                images.append(f"{recipe.tag} missing: mailspec servers build-image {name}")
+        return f"engine answers, network {network}; " + "; ".join(images)
 
 
 def build_image(name: str, *, force: bool, rebuild_base: bool, tag: str | None) -> None:

@@ -384,3 +384,16 @@ def test_a_live_providers_container_is_left_alone(engine: Any, image: str) -> No
 def test_published_ports_are_refused_on_an_engine_without_a_bridge(engine: Any) -> None:
     with pytest.raises(ProviderUnavailable, match="use --docker-network host"):
         docker_engine.choose_network(engine, "bridge")
+
+
+def test_servers_status_reports_the_engine_and_the_image(
+    engine: Any, image: str, capsys: Any, monkeypatch: Any
+) -> None:
+    from mailspec import servers_cli
+
+    assert servers_cli.main(["status"]) == 0
+    line = [row for row in capsys.readouterr().out.splitlines() if row.startswith("docker ")]
+    assert line == [f"docker     engine answers, network host; docker:dovecot@{IMAGE} ready"]
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    assert servers_cli.main(["status"]) == 0
+    assert "docker     no docker engine answers at unix:///nonexistent" in capsys.readouterr().out
