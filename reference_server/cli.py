@@ -1,8 +1,9 @@
 """``python -m mailspec.reference_server``: run the reference server standalone.
 
-``main(argv, session_factory=...)`` is also the hook for deliberately broken variants:
-a launcher script subclasses ``Pop3Session``, overrides one ``cmd_*`` method and calls
-``main(sys.argv[2:], session_factory=BrokenSession)``.
+``main(argv, session_factory=..., imap_session_factory=...)`` is also the hook for
+deliberately broken variants: a launcher script subclasses ``Pop3Session`` (or
+``ImapSession``), overrides one ``cmd_*`` method and calls
+``main(sys.argv[2:], session_factory=BrokenSession)`` (or ``imap_session_factory=``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 
 from .delivery import DeliveryHandler
 from .delivery import start_listener as start_delivery_listener
+from .imap.transport import ImapServer, ImapTransportConfig
+from .imap.transport import SessionFactory as ImapSessionFactory
 from .pop3.transport import Pop3Server, SessionFactory, TransportConfig
 from .storage import MboxStore
 from .tls import auto_certificate, server_context
@@ -34,7 +37,7 @@ log = logging.getLogger("mailspec.reference_server")
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m mailspec.reference_server",
-        description="The mailspec reference POP3 server with SMTP/LMTP delivery. "
+        description="The mailspec reference POP3 and IMAP server with SMTP/LMTP delivery. "
         "A port of 0 picks a free port; a listener whose port is not given is off "
         "(except --pop3-port 1110 and --smtp-port 2525).",
     )
@@ -44,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hostname", default="localhost", help="name used in greetings/headers")
     p.add_argument("--pop3-port", type=int, default=1110)
     p.add_argument("--pop3s-port", type=int, default=None, help="implicit TLS (needs TLS)")
+    p.add_argument("--imap-port", type=int, default=None, help="IMAP (STARTTLS if TLS)")
+    p.add_argument("--imaps-port", type=int, default=None, help="implicit TLS (needs TLS)")
     p.add_argument("--smtp-port", type=int, default=2525)
     p.add_argument("--lmtp-port", type=int, default=None)
     p.add_argument("--tls-cert", type=Path)
@@ -51,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-auto", action="store_true", help="make a CA + cert with trustme")
     p.add_argument("--ready-file", type=Path, help="JSON with the ports, once listening")
     p.add_argument("--idle-timeout", type=float, default=600.0, help="autologout seconds")
+    p.add_argument(
+        "--imap-idle-timeout",
+        type=float,
+        default=1800.0,
+        help="IMAP autologout seconds (RFC 3501 §5.4: at least 30 minutes)",
+    )
     p.add_argument("--write-timeout", type=float, default=30.0)
     p.add_argument("--lock-timeout", type=float, default=10.0)
     p.add_argument(
@@ -114,7 +125,11 @@ def _write_ready(path: Path, content: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-async def serve(args: argparse.Namespace, session_factory: SessionFactory | None) -> None:
+async def serve(
+    args: argparse.Namespace,
+    session_factory: SessionFactory | None,
+    imap_session_factory: ImapSessionFactory | None = None,
+) -> None:
     data: Path = args.data
     data.mkdir(parents=True, exist_ok=True)
     users = UserDb.load(args.users)
@@ -130,8 +145,11 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
         ssl_context = server_context(args.tls_cert, args.tls_key)
     if args.pop3s_port is not None and ssl_context is None:
         raise SystemExit("--pop3s-port needs --tls-auto or --tls-cert/--tls-key")
+    if args.imaps_port is not None and ssl_context is None:
+        raise SystemExit("--imaps-port needs --tls-auto or --tls-cert/--tls-key")
 
-    enabled = [args.pop3_port, args.pop3s_port, args.smtp_port, args.lmtp_port]
+    enabled = [args.pop3_port, args.pop3s_port, args.imap_port, args.imaps_port,
+               args.smtp_port, args.lmtp_port]  # fmt: skip
     limits = connection_limits(args, sum(port is not None for port in enabled))
     pop3 = Pop3Server(
         store,
@@ -146,6 +164,19 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
             limits=limits,
         ),
     )
+    imap = ImapServer(
+        store,
+        users,
+        session_factory=imap_session_factory,
+        ssl_context=ssl_context,
+        config=ImapTransportConfig(
+            idle_timeout=args.imap_idle_timeout,
+            write_timeout=args.write_timeout,
+            hostname=args.hostname,
+            plaintext_login=not args.no_plaintext_login,
+            limits=limits,
+        ),
+    )
     handler = DeliveryHandler(
         store, users, hostname=args.hostname, trace_headers=not args.no_trace_headers
     )
@@ -153,6 +184,8 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
     servers: dict[str, Any] = {
         "pop3": None,
         "pop3s": None,
+        "imap": None,
+        "imaps": None,
         "smtp": None,
         "lmtp": None,
     }
@@ -160,6 +193,10 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
         servers["pop3"] = await pop3.start(args.host, args.pop3_port)
     if args.pop3s_port is not None:
         servers["pop3s"] = await pop3.start(args.host, args.pop3s_port, implicit_tls=True)
+    if args.imap_port is not None:
+        servers["imap"] = await imap.start(args.host, args.imap_port)
+    if args.imaps_port is not None:
+        servers["imaps"] = await imap.start(args.host, args.imaps_port, implicit_tls=True)
     if args.smtp_port is not None:
         servers["smtp"] = await start_delivery_listener(
             handler, args.host, args.smtp_port, lmtp=False, hostname=args.hostname,
@@ -187,6 +224,7 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
         if server is not None:
             server.close()
     await pop3.close_connections()
+    await imap.close_connections()
     for server in servers.values():
         if server is not None:
             with contextlib.suppress(TimeoutError):
@@ -194,7 +232,10 @@ async def serve(args: argparse.Namespace, session_factory: SessionFactory | None
 
 
 def main(
-    argv: Sequence[str] | None = None, *, session_factory: SessionFactory | None = None
+    argv: Sequence[str] | None = None,
+    *,
+    session_factory: SessionFactory | None = None,
+    imap_session_factory: ImapSessionFactory | None = None,
 ) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -204,7 +245,7 @@ def main(
         "%(levelname)s %(message)s",
     )
     try:
-        asyncio.run(serve(args, session_factory))
+        asyncio.run(serve(args, session_factory, imap_session_factory))
     except UsersFileError as exc:
         log.error("%s", exc)
         return 2
