@@ -211,7 +211,7 @@ section_keys = st.sampled_from(
     [
         "BODY[]", "BODY[TEXT]", "BODY[HEADER]", "BODY[1]", "BODY[1.2.MIME]", "BODY[2.HEADER]",
         "BODY[HEADER.FIELDS (FROM TO)]", "BODY[HEADER.FIELDS.NOT (SUBJECT)]", "BODY[]<0>",
-        "BODY[1.TEXT]<42>", "BINARY[]", "BINARY[1.2]", "RFC822", "RFC822.HEADER", "RFC822.TEXT",
+        "BODY[1.TEXT]<42>", "BINARY[]", "BINARY[1.2]", "BINARY[1]<4>", "RFC822", "RFC822.HEADER", "RFC822.TEXT",
     ]
 )  # fmt: skip
 

@@ -216,3 +216,10 @@ def test_extensions_and_unknown_kinds_parse_generically():
     parsed = parse_response(b'* LIST (\\HasChildren) "." "a" ("CHILDINFO" ("SUBSCRIBED"))\r\n')
     assert parsed.data.extended == (("CHILDINFO", [b"SUBSCRIBED"]),)
     assert parsed.data.has("\\haschildren")
+
+
+def test_binary_with_an_origin():
+    """RFC 3516 §4.2: "BINARY" section-binary ["<" number ">"] SP (nstring / literal8)."""
+    parsed = parse_response(b"* 1 FETCH (BINARY[1]<4> ~{3}\r\nabc BINARY.SIZE[1] 9)\r\n")
+    assert parsed.data["BINARY[1]<4>"] == b"abc" and parsed.data["BINARY.SIZE[1]"] == 9
+    assert error_at(b"* 1 FETCH (BINARY.SIZE[1]<4> 9)\r\n").offset == 25
