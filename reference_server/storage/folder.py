@@ -291,6 +291,19 @@ class MboxFolder:
                 )
             )
 
+    def recent_uids(self) -> frozenset[int]:
+        self._current()
+        with self._account.db.read() as conn:
+            (floor,) = conn.execute(
+                "SELECT recent_floor FROM folders WHERE id = ?", (self._fid,)
+            ).fetchone()
+            return frozenset(
+                uid
+                for (uid,) in conn.execute(
+                    "SELECT uid FROM messages WHERE folder = ? AND uid >= ?", (self._fid, floor)
+                )
+            )
+
     def close(self) -> None:
         with self._lock:
             if self._fd >= 0:

@@ -156,6 +156,11 @@ class Folder(Protocol):
         caller only (RFC 3501 §2.3.2). Persistent across restarts."""
         ...
 
+    def recent_uids(self) -> frozenset[int]:
+        """The UIDs ``claim_recent`` would return now, without claiming them (STATUS
+        RECENT, RFC 3501 §6.3.10)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -167,19 +172,30 @@ class FolderStore(Protocol):
         ...
 
     def create_folder(self, user: str, name: str) -> None:
-        """Create ``name`` and any missing superiors (RFC 3501 §6.3.3). FolderError
-        ALREADYEXISTS, or CANNOT for a name that is refused (``..``, NUL, leading or
-        doubled delimiter, a component that could escape the account folder)."""
+        """Create ``name``; missing superiors become \\Noselect levels (RFC 3501 §6.3.3);
+        one trailing delimiter is ignored; a \\Noselect level may be created as a folder.
+        FolderError ALREADYEXISTS (INBOX, an existing folder), or CANNOT for a refused
+        name. Every method taking a name raises CANNOT for a refused one: empty, an empty
+        level (leading or doubled delimiter), a level starting with ``.`` (``.``, ``..``,
+        hidden), NUL or other control characters, ``*`` ``%``, a level ending in ``.mbox``
+        or containing ``.mbox.`` (the store's own files), too long (storage/folder_names.py).
+        INBOX in any case, also as the first level (``inbox/x``), is spelled INBOX."""
         ...
 
     def delete_folder(self, user: str, name: str) -> None:
         """INBOX: CANNOT. With inferiors: the folder's messages go and the name stays as
-        \\Noselect. A \\Noselect name with inferiors: CANNOT. Missing: NONEXISTENT."""
+        \\Noselect. A \\Noselect name with inferiors: CANNOT; without: it goes. Missing:
+        NONEXISTENT. Subscriptions are not touched (RFC 3501 §6.3.6). Open Folder objects
+        of a deleted folder raise NONEXISTENT."""
         ...
 
     def rename_folder(self, user: str, old: str, new: str) -> None:
-        """Inferiors move with it; missing superiors of ``new`` are created. RENAME INBOX
-        moves its messages to ``new`` and leaves INBOX empty (RFC 3501 §6.3.5)."""
+        """Inferiors move with it; missing superiors of ``new`` are created (\\Noselect);
+        UIDVALIDITY, UIDs and flags are kept, and open Folder objects follow the folder.
+        RENAME INBOX moves its messages (UIDs and flags kept, new UIDVALIDITY) to ``new``
+        and leaves INBOX empty with its UIDVALIDITY and UIDNEXT (RFC 3501 §6.3.5); INBOX's
+        inferiors stay. FolderError NONEXISTENT (old), ALREADYEXISTS (new exists), CANNOT
+        (into its own inferior), INUSE (RENAME INBOX while a POP3 session holds it)."""
         ...
 
     def subscriptions(self, user: str) -> set[str]: ...

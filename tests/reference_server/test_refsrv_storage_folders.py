@@ -153,7 +153,9 @@ def test_claim_recent_once_and_persistent(store: MboxStore, tmp_path: Path) -> N
     store.deliver(USER, b"a\r\n")
     first = store.open_folder(USER, "INBOX")
     [m] = first.messages()
+    assert first.recent_uids() == {m.uid} == first.recent_uids()  # STATUS does not claim
     assert first.claim_recent() == {m.uid}
+    assert first.recent_uids() == frozenset()
     assert store.open_folder(USER, "INBOX").claim_recent() == frozenset()
     store.deliver(USER, b"b\r\n")
     assert MboxStore(tmp_path).open_folder(USER, "INBOX").claim_recent() == {m.uid + 1}
