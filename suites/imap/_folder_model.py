@@ -11,6 +11,11 @@ allowed and checks only what follows from it:
 - DELETE of a mailbox with inferiors MAY succeed (it then becomes \\Noselect) or fail.
 - Whether RENAME carries subscriptions along is not specified: after a RENAME the
   subscription of the old and new names (and their inferiors) is "uncertain".
+- A level that lost its last inferior may disappear or stay as a \\Noselect name
+  (Mailutils keeps the directory): it becomes a "stale level", which LIST may show
+  (only as \\Noselect) and CREATE / DELETE may or may not accept.
+- A server whose mailboxes cannot have inferiors marks them \\Noinferiors; CREATE of a
+  name under one fails, and the machine accepts that.
 
 Everything else is exact: a mailbox that exists is listed, once, without \\Noselect;
 a name that does not exist is not; DELETE never removes inferiors; RENAME moves them.
@@ -44,6 +49,7 @@ class FolderModel:
     mailboxes: dict[str, Mailbox] = field(default_factory=dict)
     # Levels of hierarchy that exist only because an inferior exists (\Noselect).
     placeholders: set[str] = field(default_factory=set)
+    stale_levels: set[str] = field(default_factory=set)
     subscribed: set[str] = field(default_factory=set)
     uncertain_subscriptions: set[str] = field(default_factory=set)
     # Per name: (UIDVALIDITY, UIDNEXT) last seen, so a re-created name can be checked
@@ -63,10 +69,12 @@ class FolderModel:
         return set(self.mailboxes) | self.placeholders
 
     def tidy_placeholders(self) -> None:
-        """A placeholder lives only while it has an inferior mailbox."""
-        self.placeholders = {
-            p for p in self.placeholders if p not in self.mailboxes and self.has_inferiors(p)
-        }
+        """A placeholder lives only while it has an inferior mailbox; one that lost its
+        inferiors becomes a stale level (it may or may not still be listed)."""
+        keep = {p for p in self.placeholders if p not in self.mailboxes and self.has_inferiors(p)}
+        self.stale_levels |= self.placeholders - keep - set(self.mailboxes)
+        self.stale_levels -= keep | set(self.mailboxes)
+        self.placeholders = keep
 
     # -- operations (called after the server answered) ----------------------------
 
@@ -75,14 +83,20 @@ class FolderModel:
         made real mailboxes (the others became \\Noselect levels)."""
         self.mailboxes[name] = Mailbox()
         self.placeholders.discard(name)
+        self.stale_levels.discard(name)
         for parent in parent_names(name):
             if parent in self.mailboxes:
                 continue
+            self.stale_levels.discard(parent)
             if parent in selectable_parents:
                 self.mailboxes[parent] = Mailbox()
                 self.placeholders.discard(parent)
             else:
                 self.placeholders.add(parent)
+
+    def level_deleted(self, name: str) -> None:
+        """DELETE of a stale level answered OK: it is gone."""
+        self.stale_levels.discard(name)
 
     def deleted(self, name: str) -> None:
         """DELETE name answered OK: the mailbox goes, its inferiors stay."""
@@ -107,6 +121,7 @@ class FolderModel:
         for parent in parent_names(new):
             if parent in self.mailboxes:
                 continue
+            self.stale_levels.discard(parent)
             if parent in selectable_parents:
                 self.mailboxes[parent] = Mailbox()
             else:
@@ -139,11 +154,11 @@ class FolderModel:
     def list_star(self) -> tuple[set[str], set[str]]:
         """LIST root/*: (names that must be listed as mailboxes, names that may be
         listed only as \\Noselect levels)."""
-        return set(self.mailboxes), set(self.placeholders)
+        return set(self.mailboxes), self.placeholders | self.stale_levels
 
-    def list_percent(self, level: str = "") -> tuple[set[str], set[str]]:
-        """LIST root/[level/]%: the direct children of ``level`` that must be listed:
-        (selectable mailboxes, levels that must be listed with \\Noselect)."""
+    def list_percent(self, level: str = "") -> tuple[set[str], set[str], set[str]]:
+        """LIST root/[level/]%: the direct children of ``level``: (selectable mailboxes,
+        levels that must be listed with \\Noselect, stale levels that may be)."""
         prefix = level + "/" if level else ""
         selectable: set[str] = set()
         noselect: set[str] = set()
@@ -155,7 +170,10 @@ class FolderModel:
                 selectable.add(child)
             else:
                 noselect.add(child)
-        return selectable, noselect
+        optional = {
+            n for n in self.stale_levels if n.startswith(prefix) and "/" not in n[len(prefix) :]
+        }
+        return selectable, noselect, optional - selectable - noselect
 
     def lsub_star(self) -> tuple[set[str], set[str]]:
         """LSUB root/*: (names that must be listed, names that may be listed)."""

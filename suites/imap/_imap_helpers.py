@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from mailspec.fixtures.imap.client import CommandResult, ImapClient
 from mailspec.fixtures.imap.command_args import Literal, Quoted
 from mailspec.fixtures.imap.response_types import ListData, StatusData, Tagged, Untagged
@@ -98,6 +99,20 @@ class Area:
     def relative(self, full: str) -> str | None:
         prefix = self.root + self.delimiter
         return full[len(prefix) :] if full.startswith(prefix) else None
+
+
+def create_mailbox_with_inferior(client: ImapClient, parent: str, child: str) -> None:
+    """CREATE parent, then parent/child: a selectable mailbox that has an inferior. A
+    server whose mailboxes cannot have inferiors says so with \\Noinferiors (RFC 3501
+    §7.2.2); the test then skips, since it needs such a mailbox."""
+    setup_ok(run(client, "CREATE", Quoted(parent)), f"CREATE {parent}")
+    result = run(client, "CREATE", Quoted(child))
+    if result.ok:
+        return
+    entries = [e for e in listing(client, "", parent) if e.name == parent]
+    if entries and entries[0].has("\\Noinferiors"):
+        pytest.skip(f"mailboxes cannot have inferiors here ({parent} is \\Noinferiors)")
+    raise SetupError(f"CREATE {child} under the mailbox {parent}: {result}")
 
 
 def unique_word(stem: str = "t") -> str:

@@ -11,8 +11,9 @@ pytestmark = pytest.mark.imap_capability("CHILDREN", state="authenticated")
 
 def _tree(imap_sandbox, client):
     area = new_area(imap_sandbox, client)
-    for parts in (("p",), ("p", "c"), ("leaf",)):
-        setup_ok(run(client, "CREATE", Quoted(area.name(*parts))), "CREATE")
+    # "p/" declares the hierarchy (RFC 3501 §6.3.3) for servers that need it.
+    for name in (area.name("p") + area.delimiter, area.name("p", "c"), area.name("leaf")):
+        setup_ok(run(client, "CREATE", Quoted(name)), f"CREATE {name}")
     return area
 
 
@@ -71,7 +72,12 @@ def test_attributes_follow_a_new_child(imap, imap_sandbox):
     LIST no longer calls it \\HasNoChildren."""
     client = imap.login()
     area = _tree(imap_sandbox, client)
-    setup_ok(run(client, "CREATE", Quoted(area.name("leaf", "new"))), "CREATE leaf/new")
+    result = run(client, "CREATE", Quoted(area.name("leaf", "new")))
+    if not result.ok:
+        leaf = {e.name: e for e in listing(client, "", area.name("leaf"))}.get(area.name("leaf"))
+        if leaf is not None and leaf.has("\\Noinferiors"):
+            pytest.skip("mailboxes cannot have inferiors here (\\Noinferiors)")
+        setup_ok(result, "CREATE leaf/new")
     entry = by_name(listing(client, "", area.name("leaf"))).get(area.name("leaf"))
     expect(
         entry is not None and not entry.has("\\HasNoChildren"),

@@ -1,12 +1,15 @@
 """RFC 3501 §6.3.5: RENAME — the mailbox and its inferiors move, the target must not
 exist, UIDs are not reused, and RENAME INBOX moves INBOX's messages."""
 
+import itertools
+
 import pytest
 from mailspec.fixtures.requirements import expect, expect_equal
 
 from ._imap_helpers import (
     Literal,
     Quoted,
+    create_mailbox_with_inferior,
     expect_bad,
     expect_no,
     expect_ok,
@@ -22,6 +25,16 @@ from ._sandbox_api import new_area
 
 def _names(client, area):
     return {e.name for e in listing(client, "", area.name("*"))}
+
+
+def create_mailbox_with_inferior_after(client, upper, lower):
+    """``upper`` exists already: CREATE its inferior (skips where \\Noinferiors)."""
+    result = run(client, "CREATE", Quoted(lower))
+    if not result.ok:
+        entries = [e for e in listing(client, "", upper) if e.name == upper]
+        if entries and entries[0].has("\\Noinferiors"):
+            pytest.skip(f"mailboxes cannot have inferiors here ({upper} is \\Noinferiors)")
+        setup_ok(result, f"CREATE {lower}")
 
 
 def _create(client, *names):
@@ -116,7 +129,10 @@ def test_rename_moves_inferiors(imap, imap_sandbox, depth):
     client = imap.login()
     area = new_area(imap_sandbox, client)
     chain = [f"c{i}" for i in range(depth)]
-    _create(client, area.name("foo"), *[area.name("foo", *chain[: i + 1]) for i in range(depth)])
+    levels = [area.name("foo", *chain[:i]) for i in range(depth + 1)]
+    setup_ok(run(client, "CREATE", Quoted(levels[0])), "CREATE foo")
+    for upper, lower in itertools.pairwise(levels):
+        create_mailbox_with_inferior_after(client, upper, lower)
     expect_ok(
         run(client, "RENAME", Quoted(area.name("foo")), Quoted(area.name("zap"))), "RENAME foo zap"
     )
@@ -138,7 +154,7 @@ def test_renamed_inferior_keeps_its_messages(imap, imap_sandbox):
     """An inferior renamed with its parent keeps its messages."""
     client = imap.login()
     area = new_area(imap_sandbox, client)
-    _create(client, area.name("foo"), area.name("foo", "bar"))
+    create_mailbox_with_inferior(client, area.name("foo"), area.name("foo", "bar"))
     imap_sandbox.append(area.name("foo", "bar"), message_bytes())
     expect_ok(
         run(client, "RENAME", Quoted(area.name("foo")), Quoted(area.name("zap"))), "RENAME foo zap"
@@ -214,7 +230,8 @@ def test_rename_of_selected_mailbox_in_other_session_keeps_data(imap, imap_sandb
     old = area.name("old")
     _create(client, old)
     imap_sandbox.append(old, message_bytes())
-    expect_ok(select(client, area.root).result, "SELECT of the test's folder")
+    _create(client, area.name("other"))
+    expect_ok(select(client, area.name("other")).result, "SELECT of another folder")
     expect_ok(
         run(client, "RENAME", Quoted(old), Quoted(area.name("new"))), "RENAME in the selected state"
     )

@@ -23,9 +23,13 @@ TREE = [("a",), ("a", "b"), ("a", "b", "c"), ("a", "d"), ("e",)]
 
 
 def _tree(imap_sandbox, client):
+    """Names with inferiors are created with the trailing delimiter (the declaration of
+    RFC 3501 §6.3.3), so servers whose mailboxes cannot have inferiors make them levels."""
     area = new_area(imap_sandbox, client)
     for parts in TREE:
-        setup_ok(run(client, "CREATE", Quoted(area.name(*parts))), f"CREATE {area.name(*parts)}")
+        has_inferiors = any(other[: len(parts)] == parts and other != parts for other in TREE)
+        name = area.name(*parts) + (area.delimiter if has_inferiors else "")
+        setup_ok(run(client, "CREATE", Quoted(name)), f"CREATE {name}")
     return area
 
 

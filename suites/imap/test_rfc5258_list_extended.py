@@ -12,8 +12,13 @@ pytestmark = pytest.mark.imap_capability("LIST-EXTENDED", state="authenticated")
 def _tree(imap_sandbox, client):
     """a, a/b (subscribed), c; "gone" subscribed but deleted."""
     area = new_area(imap_sandbox, client)
-    for parts in (("a",), ("a", "b"), ("c",), ("gone",)):
-        setup_ok(run(client, "CREATE", Quoted(area.name(*parts))), "CREATE")
+    for name in (
+        area.name("a") + area.delimiter,
+        area.name("a", "b"),
+        area.name("c"),
+        area.name("gone"),
+    ):
+        setup_ok(run(client, "CREATE", Quoted(name)), f"CREATE {name}")
     for parts in (("a", "b"), ("gone",)):
         setup_ok(run(client, "SUBSCRIBE", Quoted(area.name(*parts))), "SUBSCRIBE")
     setup_ok(run(client, "DELETE", Quoted(area.name("gone"))), "DELETE gone")
