@@ -1,15 +1,7 @@
 """The POP3 side of the reference server: a sans-IO core and its asyncio transport."""
 
-from .protocol import (
-    COMMANDS,
-    Close,
-    CommandError,
-    Pop3Session,
-    Send,
-    SessionConfig,
-    StartTls,
-    State,
-)
+from ..transport.events import Close, Send, SendStream, StartTls
+from .protocol import COMMANDS, CommandError, Pop3Session, SessionConfig, State
 
 __all__ = [
     "COMMANDS",
@@ -17,6 +9,7 @@ __all__ = [
     "CommandError",
     "Pop3Session",
     "Send",
+    "SendStream",
     "SessionConfig",
     "StartTls",
     "State",

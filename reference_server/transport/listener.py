@@ -184,7 +184,7 @@ class Listener:
         assert self._loop is not None
         try:
             await self._loop.connect_accepted_socket(
-                lambda: protocol,  # type: ignore[arg-type,return-value]
+                lambda: protocol,
                 conn,
                 ssl=self.ssl_context,
                 ssl_handshake_timeout=self.handshake_timeout if self.ssl_context else None,
