@@ -101,16 +101,23 @@ def test_host_port_is_detected_as_imap(pytester):
     result.assert_outcomes(passed=1)
 
 
-def test_destructive_inbox_opt_in(pytester, server):
+def test_destructive_inbox_opt_in(pytester, server, monkeypatch):
+    """An address target is not a server the suite started: only the opt-in counts
+    (option, environment or ini value)."""
     pytester.makepyfile(
         """
-        def test_owns(imap_owns_inbox, request):
-            # An address target is not a server the suite started: only the opt-in counts.
-            assert imap_owns_inbox is bool(request.config.getoption("mailspec_imap_destructive_inbox"))
+        import os
+
+        def test_owns(imap_owns_inbox):
+            assert imap_owns_inbox is (os.environ["EXPECT_OWNS"] == "1")
         """
     )
+    monkeypatch.setenv("EXPECT_OWNS", "0")
     pytester.runpytest("--target", server).assert_outcomes(passed=1)
+    monkeypatch.setenv("EXPECT_OWNS", "1")
     pytester.runpytest("--target", server, "--imap-destructive-inbox").assert_outcomes(passed=1)
+    monkeypatch.setenv("MAILSPEC_IMAP_DESTRUCTIVE_INBOX", "1")
+    pytester.runpytest("--target", server).assert_outcomes(passed=1)
 
 
 @pytest.mark.parametrize(
