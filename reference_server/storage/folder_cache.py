@@ -73,10 +73,14 @@ class MessageCache:
                 )
                 self._positions = {m.uid: i for i, m in enumerate(self._items)}
             else:
-                changed = conn.execute(
-                    f"SELECT {STORED_COLUMNS} FROM messages WHERE folder = ? AND modseq > ?"
-                    " ORDER BY uid",
-                    (fid, self._version),
+                # Sorted here: with ORDER BY uid SQLite walks the primary key (every row
+                # of the folder) instead of the modseq index (the few changed ones).
+                changed = sorted(
+                    conn.execute(
+                        f"SELECT {STORED_COLUMNS} FROM messages INDEXED BY messages_modseq"
+                        " WHERE folder = ? AND modseq > ?",
+                        (fid, self._version),
+                    )
                 )
                 items = list(self._items)
                 for m in stored_rows(changed):
