@@ -75,16 +75,34 @@ def test_sandbox_folders_have_no_special_use(imap, imap_sandbox):
 @pytest.mark.imap_capability("CREATE-SPECIAL-USE", state="authenticated")
 @pytest.mark.parametrize("use", ["\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"])
 def test_create_special_use(imap, imap_sandbox, use):
-    """CREATE name (USE (attr)) creates the mailbox with that special use (or fails with
-    NO [USEATTR] when the server cannot)."""
+    """CREATE name (USE (attr)) either creates the mailbox with that special use, or -
+    if the server cannot - MUST NOT create the mailbox and answers NO."""
     client = imap.login()
     name = new_area(imap_sandbox, client).name("role")
     result = run(client, "CREATE", Quoted(name), ["USE", [use]])
+    entry = {e.name: e for e in listing(client, "", name)}.get(name)
     if result.status == "NO":
-        expect_equal(result.code_name, "USEATTR", "the code of the refused CREATE ... USE")
+        expect(
+            entry is None,
+            "the refused CREATE ... USE created nothing",
+            expected="not listed",
+            actual=entry,
+        )
         return
     expect_ok(result, f"CREATE ... (USE ({use}))")
-    entry = {e.name: e for e in listing(client, "", name)}.get(name)
     expect(
         entry is not None and entry.has(use), "LIST of the new mailbox", expected=use, actual=entry
     )
+
+
+@pytest.mark.rfc(6154, "3", "SHOULD")
+@pytest.mark.imap_capability("CREATE-SPECIAL-USE", state="authenticated")
+def test_refused_create_special_use_says_useattr(imap, imap_sandbox):
+    """A CREATE ... (USE ...) the server cannot honour is refused with the USEATTR
+    response code (SHOULD). Asks for \\All, which few servers let a user create."""
+    client = imap.login()
+    name = new_area(imap_sandbox, client).name("all")
+    result = run(client, "CREATE", Quoted(name), ["USE", ["\\All"]])
+    if result.ok:
+        pytest.skip("the server created a \\All mailbox")
+    expect_equal(result.code_name, "USEATTR", "the response code of the refused CREATE ... USE")
