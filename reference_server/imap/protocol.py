@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from ..storage.interface import FolderError, FolderStore, StorageError
+from ..storage.interface import Folder, FolderError, FolderStore, StorageError
 from ..transport.events import Close, Event, Send, SendStream, StartTls
 from ..transport.session import SansIOSession
 from . import dates, listing, mailbox_names
@@ -862,15 +862,13 @@ class ImapSession(MessageCommands, SansIOSession):
             folder.close()
         self.untagged(b"STATUS " + mailbox(name) + b" (" + b" ".join(values) + b")")
 
-    def _status_recent(self, name: str, folder: object) -> int:
+    def _status_recent(self, name: str, folder: Folder) -> int:
+        # RFC 3501 §6.3.10: the messages with \Recent. For this session's own mailbox
+        # that is what it was told; otherwise, what the next SELECT would get -- peeked
+        # without claiming, so STATUS never steals \Recent from that session (§2.3.2).
         if self.selection is not None and self.selected_name == name:
             return self.selection.recent_count()
-        peek = getattr(folder, "recent_count", None)
-        if peek is None:
-            # The store cannot tell without claiming; claiming would steal \Recent from
-            # the session that selects the folder next (RFC 3501 §2.3.2).
-            raise no(R.NO_SERVERBUG, "SERVERBUG")
-        return int(peek())
+        return len(folder.recent_uids())
 
     def cmd_APPEND(self, command: Command) -> Done:
         args = self._argc(command, 2, 4)

@@ -130,8 +130,8 @@ class MemFolder:
         data.claimed |= fresh
         return fresh
 
-    def recent_count(self) -> int:
-        return sum(1 for uid in self.data.messages if uid not in self.data.claimed)
+    def recent_uids(self) -> frozenset[int]:
+        return frozenset(uid for uid in self.data.messages if uid not in self.data.claimed)
 
     def close(self) -> None:
         self.closed = True

@@ -603,3 +603,17 @@ def test_subclass_breaks_one_command() -> None:
 
 def test_events_are_transport_events(h: Harness) -> None:
     assert all(isinstance(e, Send) for e in h.events(b"a NOOP\r\n"))
+
+
+def test_status_recent_does_not_claim() -> None:
+    # RFC 3501 §6.3.10 / §2.3.2: STATUS counts \Recent without taking it from the session
+    # that selects the mailbox next.
+    store = MemStore()
+    a, b = Harness(store), Harness(store)
+    for x in (a, b):
+        x.login()
+    store.put(USER, "INBOX", MSG)
+    assert a.cmd("s STATUS INBOX (RECENT)")[0] == b"* STATUS INBOX (RECENT 1)"
+    assert b"* 1 RECENT" in b.select()
+    assert a.cmd("s STATUS INBOX (RECENT)")[0] == b"* STATUS INBOX (RECENT 0)"
+    assert b.cmd("s STATUS INBOX (RECENT)")[0] == b"* STATUS INBOX (RECENT 1)"
