@@ -17,6 +17,7 @@ import fcntl
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,7 +41,8 @@ class Account:
         self.files = MboxFiles(self.db, root, lock_timeout=lock_timeout)
         self._ready = False
         self._ready_lock = threading.Lock()
-        self._caches: dict[int, MessageCache] = {}
+        # Held by the open Folder objects: a folder nobody has open costs no memory.
+        self._caches: weakref.WeakValueDictionary[int, MessageCache] = weakref.WeakValueDictionary()
         self._opened: set[int] = set()
 
     def first_open(self, fid: int) -> bool:
@@ -55,7 +57,8 @@ class Account:
         with self._ready_lock:
             found = self._caches.get(fid)
             if found is None:
-                found = self._caches[fid] = MessageCache()
+                found = MessageCache()
+                self._caches[fid] = found
             return found
 
     # -- opening ------------------------------------------------------------------------
@@ -126,6 +129,12 @@ class Account:
                 self._move_path(names.level_path(self.root, old), names.level_path(self.root, new))
             with self.db.tx() as conn:
                 conn.execute("DELETE FROM intents WHERE id = ?", (iid,))
+
+    def _retry_recover(self) -> None:
+        """A RENAME failed half way (not a crash): its rows are renamed, so finish moving
+        the files now rather than at the next start (caller holds the account lock)."""
+        with contextlib.suppress(OSError, StorageError):
+            self.recover()
 
     def _move_path(self, old: Path, new: Path) -> None:
         if old.exists() and not new.exists():
@@ -304,6 +313,7 @@ class Account:
                     "DELETE FROM intents WHERE kind = 'rename' AND old = ? AND new = ?", (old, new)
                 )
         except OSError as exc:
+            self._retry_recover()
             raise storage_error(exc, "rename failed") from exc
         finally:
             for lock in locks:
@@ -350,6 +360,7 @@ class Account:
                 fsync_dir(lock.mbox.parent)
                 fsync_dir(target.parent)
             except OSError as exc:
+                self._retry_recover()
                 raise storage_error(exc, "rename failed") from exc
             with self.db.tx() as conn:
                 conn.execute("DELETE FROM intents WHERE kind = 'rename-inbox' AND new = ?", (new,))

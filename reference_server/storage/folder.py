@@ -73,6 +73,7 @@ class MboxFolder:
         self._fd_ino = -1
         row = self._row()
         self._uidvalidity = row.uidvalidity
+        self._cache = account.message_cache(fid)
         if account.first_open(fid):
             # Once per process: finish or undo what a killed process left in this file
             # and remove its temp files, before the first read trusts the index.
@@ -116,7 +117,7 @@ class MboxFolder:
 
     def messages(self) -> Sequence[StoredMessage]:
         self._current()
-        return self._account.message_cache(self._fid).get(self._account.db, self._fid)
+        return self._cache.get(self._account.db, self._fid)
 
     # -- reading ------------------------------------------------------------------------
     def _locate(self, uid: int) -> tuple[int, MessageRow]:

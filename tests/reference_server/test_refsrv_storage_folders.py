@@ -333,3 +333,20 @@ def test_deleted_folder_is_gone_for_open_sessions(store: MboxStore) -> None:
         with pytest.raises(FolderError) as info:
             action()
         assert info.value.code == "NONEXISTENT"
+
+
+def test_foreign_rewrite_keeps_uids_and_flags(store: MboxStore, tmp_path: Path) -> None:
+    # Another mbox tool deletes the middle message and rewrites the file.
+    store.create_folder(USER, "Shared")
+    folder = store.open_folder(USER, "Shared")
+    uids = [folder.append(b"m%d\r\n" % i, flags=frozenset({f"k{i}"})) for i in range(3)]
+    path = account(tmp_path) / "Shared.mbox"
+    records = path.read_bytes().split(b"\n\nFrom ")
+    assert len(records) == 3
+    path.write_bytes(records[0] + b"\n\nFrom " + records[2])
+    assert [(m.uid, m.flags) for m in folder.messages()] == [
+        (uids[0], {"k0"}),
+        (uids[2], {"k2"}),
+    ]
+    assert folder.read(uids[2]) == b"m2\r\n"
+    assert folder.append(b"m3\r\n") == uids[2] + 1
