@@ -62,7 +62,6 @@ from .parsed_message import ParsedCache
 from .response_encoding import (
     SYSTEM_FLAGS,
     canonical_flag,
-    flag_list,
     is_atom,
     list_mailbox,
     mailbox,
@@ -588,27 +587,19 @@ class ImapSession(MessageCommands, SansIOSession):
         try:
             folder = self.store.open_folder(self._user(), name)
             selection = Selection(folder, read_only=read_only)
-            keywords = sorted({f for k in selection.known for f in k.flags
-                               if not f.startswith("\\")})  # fmt: skip
             uidnext = folder.uidnext()
         except (FolderError, StorageError) as exc:
             raise self._folder_failure(exc) from None
-        flags = [*SYSTEM_FLAGS, *keywords]
+        flags_line, permanent_line = selection.flags_response()
         # RFC 3501 §6.3.1: FLAGS, EXISTS, RECENT, OK [UNSEEN], [PERMANENTFLAGS],
-        # [UIDNEXT], [UIDVALIDITY].
-        self.untagged(b"FLAGS " + flag_list(flags))
+        # [UIDNEXT], [UIDVALIDITY]. (§6.3.2: EXAMINE reports no permanent flags.)
+        self.untagged(flags_line)
         self.untagged(b"%d EXISTS" % len(selection))
         self.untagged(b"%d RECENT" % selection.recent_count())
         unseen = selection.first_unseen()
         if unseen is not None:
             self.untagged(b"OK [UNSEEN %d] " % unseen + R.OK_UNSEEN.format(number=unseen).encode())
-        if read_only:
-            # RFC 3501 §6.3.2 example: EXAMINE reports no permanent flags.
-            self.untagged(b"OK [PERMANENTFLAGS ()] " + R.OK_PERMANENTFLAGS_NONE.encode())
-        else:
-            permanent = flag_list([*flags, "\\*"])
-            self.untagged(b"OK [PERMANENTFLAGS " + permanent + b"] "
-                          + R.OK_PERMANENTFLAGS.encode())  # fmt: skip
+        self.untagged(permanent_line)
         self.untagged(b"OK [UIDNEXT %d] " % uidnext + R.OK_UIDNEXT.encode())
         self.untagged(b"OK [UIDVALIDITY %d] " % selection.uidvalidity + R.OK_UIDVALIDITY.encode())
         self.selection = selection

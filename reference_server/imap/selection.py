@@ -13,7 +13,9 @@ and returns the untagged responses that bring the client up to date:
 * new messages -> ``* n EXISTS``, then ``* n RECENT``; the new UIDs are offered to
   ``Folder.claim_recent()`` so that \\Recent goes to exactly one session (§2.3.2);
 * changed flags -> ``* n FETCH (UID u FLAGS (...))``, UID included so that the
-  response is right during UID commands too (§6.4.8).
+  response is right during UID commands too (§6.4.8);
+* a keyword new to the mailbox -> ``* FLAGS (...)`` and, read-write, ``* OK
+  [PERMANENTFLAGS (...)]`` again (§7.2.6: FLAGS tells the client the flags in use).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..storage.interface import Folder, StoredMessage
-from .response_encoding import flag_list
+from . import replies as R
+from .response_encoding import SYSTEM_FLAGS, flag_list
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Selection:
         self.max_uid = messages[-1].uid if messages else 0
         self.reported_exists = len(self.known)
         self.reported_recent = self.recent_count()
+        self.keywords = keywords_of(self.known)
 
     # -- the client's view ----------------------------------------------------------
     def __len__(self) -> int:
@@ -70,6 +74,17 @@ class Selection:
         if known.uid in self.recent:
             return known.flags | {"\\Recent"}
         return known.flags
+
+    def flags_response(self) -> list[bytes]:
+        """FLAGS and PERMANENTFLAGS as SELECT sends them (RFC 3501 §6.3.1)."""
+        flags = [*SYSTEM_FLAGS, *sorted(self.keywords)]
+        lines = [b"FLAGS " + flag_list(flags)]
+        if self.read_only:
+            lines.append(b"OK [PERMANENTFLAGS ()] " + R.OK_PERMANENTFLAGS_NONE.encode())
+        else:
+            lines.append(b"OK [PERMANENTFLAGS " + flag_list([*flags, "\\*"])
+                         + b"] " + R.OK_PERMANENTFLAGS.encode())  # fmt: skip
+        return lines
 
     def first_unseen(self) -> int | None:
         for i, k in enumerate(self.known):
@@ -122,6 +137,11 @@ class Selection:
             self.reported_exists = len(self.known)
             self.reported_recent = self.recent_count()
             lines.append(b"* %d RECENT" % self.reported_recent)
+        keywords = keywords_of(self.known) | {f for m in current.values() for f in m.flags
+                                              if not f.startswith("\\")}  # fmt: skip
+        if not keywords <= self.keywords:
+            self.keywords |= keywords
+            lines += [b"* " + line for line in self.flags_response()]
         for i, k in enumerate(self.known):
             stored = current.get(k.uid)
             if stored is None:
@@ -132,3 +152,7 @@ class Selection:
                 flags = flag_list(self.flags_with_recent(k))
                 lines.append(b"* %d FETCH (UID %d FLAGS %s)" % (i + 1, k.uid, flags))
         return lines
+
+
+def keywords_of(known: list[Known]) -> set[str]:
+    return {f for k in known for f in k.flags if not f.startswith("\\")}

@@ -95,9 +95,14 @@ def test_large_fetch_is_streamed(monkeypatch: pytest.MonkeyPatch, h: Harness) ->
 
 
 def test_store_variants(h: Harness) -> None:
+    # A keyword new to the mailbox: FLAGS and PERMANENTFLAGS again (RFC 3501 §7.2.6).
     assert h.cmd("s STORE 1 +FLAGS (kw \\Flagged)") == [
-        b"* 1 FETCH (FLAGS (\\Seen \\Flagged \\Recent kw))", b"s OK STORE completed"
-    ]  # fmt: skip
+        b"* 1 FETCH (FLAGS (\\Seen \\Flagged \\Recent kw))",
+        b"* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft kw)",
+        b"* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\* kw)] "
+        + R.OK_PERMANENTFLAGS.encode(),
+        b"s OK STORE completed",
+    ]
     assert h.cmd("s STORE 1 -FLAGS.SILENT (kw)") == [b"s OK STORE completed"]
     assert stored_flags(h)[1] == {"\\Seen", "\\Flagged"}
     assert h.cmd("s STORE 1:2 FLAGS \\Draft") == [
