@@ -53,6 +53,14 @@ Per connection (``connection.SessionConnection``, an ``asyncio.Protocol``)
     under mixed load waited for asyncio's default pool, shared with every delivery).
     Calls into one session never overlap: the driver awaits each one.
 
+    The fast path: while the driver is parked waiting for input, ``data_received``
+    itself feeds the session and answers commands that do not block and whose events
+    are plain ``Send``s, as long as the write buffer stays below the mark; anything
+    else (a blocking command, a stream, STARTTLS, Close, a full buffer, a pending
+    wakeup) is handed to the driver, which does exactly what it would have done. This
+    saves a task switch per command, most of the per-command cost (POP3 NOOP round
+    trip 240 -> ~70 us on the development machine).
+
     TLS upgrade: on ``StartTls`` the events before it are already in the transport's
     buffer; the bytes received after the command are discarded (no plaintext
     injection, RFC 2595 §4, RFC 9051 §6.2.1), ``loop.start_tls`` runs with the
