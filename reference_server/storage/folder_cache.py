@@ -52,6 +52,10 @@ class MessageCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._version = -1
+        # Folder ids are SQLite rowids and are reused after a DELETE; a cache that
+        # outlived its folder must not answer for the next folder with that id (a new
+        # folder always gets a new UIDVALIDITY).
+        self._uidvalidity = -1
         self._items: tuple[StoredMessage, ...] = ()
         self._positions: dict[int, int] = {}
 
@@ -60,6 +64,9 @@ class MessageCache:
             row = db.folder_by_id(conn, fid)
             if row is None:
                 raise FolderError("mailbox was deleted", code="NONEXISTENT")
+            if row.uidvalidity != self._uidvalidity:
+                self._version = -1
+                self._uidvalidity = row.uidvalidity
             if row.version == self._version:
                 return self._items
             if self._version < 0 or row.expunge_version > self._version:
