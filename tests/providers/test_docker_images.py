@@ -220,6 +220,8 @@ def test_public_dovecot_on_the_host_network_gets_the_own_config(
         ProviderUnavailable, match=r"dovecot:2\.4\.3 on the host network is not supported"
     ):
         docker_images.plan_for("dovecot:2.4.3", settings, "host")
+    with pytest.raises(ProviderUnavailable, match=r"dovecot:2\.4 as mailspec/dovecot:x is not"):
+        docker_images.plan_for("dovecot:2.4@mailspec/dovecot:x", settings, "bridge")
 
 
 def test_local_dovecot_image_with_published_ports(settings: ProviderSettings) -> None:
