@@ -92,11 +92,7 @@ def test_inbox_after_folder_work_shows_no_foreign_message(ready: dict[str, objec
     client.login(USER, PASSWORD)
     status = client.status("INBOX", "(MESSAGES UIDNEXT)")[1][0]
     client.logout()
-    if status != b"INBOX (MESSAGES 0 UIDNEXT 1)":
-        pytest.xfail(
-            "store bug (storage/, uncommitted at 10:15 UTC): a first-use INBOX lists the "
-            f"deleted folder's message, which cannot be read: {status!r}"
-        )
+    assert status == b"INBOX (MESSAGES 0 UIDNEXT 1)"
 
 
 def test_one_inbox_for_smtp_pop3_and_imap(ready: dict[str, object]) -> None:
