@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -350,3 +351,53 @@ def test_foreign_rewrite_keeps_uids_and_flags(store: MboxStore, tmp_path: Path) 
     ]
     assert folder.read(uids[2]) == b"m2\r\n"
     assert folder.append(b"m3\r\n") == uids[2] + 1
+
+
+def test_threads_appending_flagging_and_expunging_at_once(store: MboxStore) -> None:
+    store.create_folder(USER, "Busy")
+    errors: list[BaseException] = []
+    appended: list[int] = []
+    gone: list[int] = []
+
+    def guarded(work: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:
+                errors.append(exc)
+
+        return run
+
+    def appender(n: int) -> None:
+        folder = store.open_folder(USER, "Busy")
+        for i in range(15):
+            appended.append(folder.append(b"t%d-%d\r\n" % (n, i)))
+        store.deliver(USER, b"d%d\r\n" % n)
+
+    def flagger() -> None:
+        folder = store.open_folder(USER, "Busy")
+        for i in range(30):
+            folder.store_flags({m.uid: frozenset({f"k{i}"}) for m in folder.messages()[:5]})
+
+    def expunger() -> None:
+        folder = store.open_folder(USER, "Busy")
+        for _ in range(5):
+            doomed = [m.uid for m in folder.messages()[-2:]]
+            folder.expunge(doomed)
+            gone.extend(doomed)
+
+    workers = [guarded(lambda n=n: appender(n)) for n in range(6)]
+    workers += [guarded(flagger), guarded(expunger)]
+    threads = [threading.Thread(target=w) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    folder = store.open_folder(USER, "Busy")
+    left = {m.uid for m in folder.messages()}
+    assert len(set(appended)) == 90 and left == set(appended) - set(gone)
+    for uid in left:
+        n, i = folder.read(uid)[1:-2].split(b"-")
+        assert int(n) < 6 and int(i) < 15
+    assert len(store.open_folder(USER, "INBOX").messages()) == 6
