@@ -15,7 +15,7 @@ from mailspec.fixtures.imap.session import ImapConnections, read_capabilities, t
 from mailspec.fixtures.providers import get_provider
 from mailspec.fixtures.providers.base import ProviderSettings, ProviderUnavailable
 
-SERVERS = ["dovecot", "mailutils", "cyrus", "courier"]
+SERVERS = ["reference", "dovecot", "mailutils", "cyrus", "courier"]
 
 
 @pytest.fixture(params=SERVERS)
