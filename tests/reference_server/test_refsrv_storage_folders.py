@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from mailspec.reference_server.storage import FolderError, MaildropInUse, MboxStore
+from mailspec.reference_server.storage import FolderError, MaildropInUse, MboxStore, StorageError
 
 USER = "mailspec1"
 
@@ -401,3 +403,40 @@ def test_threads_appending_flagging_and_expunging_at_once(store: MboxStore) -> N
         n, i = folder.read(uid)[1:-2].split(b"-")
         assert int(n) < 6 and int(i) < 15
     assert len(store.open_folder(USER, "INBOX").messages()) == 6
+
+
+FOREIGN_LOCKER = r"""
+import fcntl, os, sys, time
+mode, path = sys.argv[1], sys.argv[2]
+if mode == "dotlock":
+    open(path + ".lock", "w").write(str(os.getpid()))
+else:
+    fcntl.lockf(os.open(path, os.O_RDWR), fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize("mode", ["dotlock", "fcntl"])
+def test_folder_changes_wait_for_other_mbox_tools(tmp_path: Path, mode: str) -> None:
+    store = MboxStore(tmp_path, lock_timeout=0.5)
+    store.create_folder(USER, "Work")
+    folder = store.open_folder(USER, "Work")
+    uid = folder.append(b"x\r\n")
+    path = account(tmp_path) / "Work.mbox"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FOREIGN_LOCKER, mode, str(path)], stdout=subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == b"locked\n"
+        for change in (lambda: folder.append(b"y\r\n"), lambda: folder.expunge([uid])):
+            with pytest.raises(StorageError):
+                change()
+        folder.store_flags({uid: frozenset({"\\Seen"})})  # the index only: no mbox lock
+    finally:
+        proc.kill()
+        proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
+    assert folder.append(b"y\r\n") == uid + 1
+    assert [m.flags for m in folder.messages()] == [{"\\Seen"}, frozenset()]
