@@ -51,8 +51,9 @@ def message(n: int, subject: str) -> bytes:
     ).encode()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """A fresh Dovecot per test: the sensitivity test changes the owner's mail."""
     provide = get_provider("dovecot")
     settings = ProviderSettings(workdir=tmp_path_factory.mktemp("dovecot"), accounts=2)
     try:
@@ -122,20 +123,45 @@ def snapshot(client: ImapClient) -> dict[str, object]:
     return state
 
 
-def test_an_imap_suite_run_leaves_foreign_mail_untouched(dovecot: Target, tmp_path: Path):
-    if not any(SUITE.glob("test_*.py")):
-        pytest.skip("no IMAP suite modules yet")
-    before = {}
-    for user in (0, 1):
-        client = connect(dovecot, user)
-        populate(client)
-        before[user] = snapshot(client)
-        client.logout()
-        client.close()
-    assert dovecot.imap is not None
-    url = f"imap://{dovecot.imap.host}:{dovecot.imap.port}"
+def differences(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """What changed in the owner's mail, folders and subscriptions (empty: nothing)."""
+    found: list[str] = []
+    # The earlier run's area is swept; nothing else in the folder list may change.
+    expected = [n for n in before["folders"] if not n.startswith(STALE_AREA)]  # type: ignore[attr-defined]
+    leftovers = [n for n in after["folders"] if AREA_NAME.match(n.split("/", 1)[0])]  # type: ignore[attr-defined]
+    if leftovers:
+        found.append(f"sandbox folders left behind: {leftovers}")
+    if [n for n in after["folders"] if n not in leftovers] != expected:  # type: ignore[attr-defined]
+        found.append(f"folder list changed: {before['folders']} -> {after['folders']}")
+    if after["subscriptions"] != before["subscriptions"]:
+        found.append(
+            f"subscriptions changed: {before['subscriptions']} -> {after['subscriptions']}"
+        )
+    for name, value in before.items():
+        if name in ("folders", "subscriptions") or name.startswith(STALE_AREA):
+            continue
+        if name not in after:
+            found.append(f"{name} is gone")
+            continue
+        validity, messages = value  # type: ignore[misc]
+        after_validity, after_messages = after[name]  # type: ignore[misc]
+        if after_validity != validity:
+            found.append(f"UIDVALIDITY of {name} changed")
+        for uid, foreign in messages.items():
+            if after_messages.get(uid) != foreign:
+                found.append(f"message UID {uid} in {name} changed or vanished")
+        # Mail the suite added (and did not remove) must at least be recognisably its own.
+        for uid, (_flags, _date, data) in after_messages.items():
+            if uid not in messages and b"X-Mailspec-Seed:" not in data.split(b"\r\n\r\n", 1)[0]:
+                found.append(f"{name} holds a new message (UID {uid}) without the suite's marker")
+    return found
+
+
+def run_suite(target: Target, paths: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    assert target.imap is not None
+    url = f"imap://{target.imap.host}:{target.imap.port}"
     command = [
-        sys.executable, "-m", "pytest", str(SUITE), "--target", url,
+        sys.executable, "-m", "pytest", *paths, "--target", url,
         "--user", "mailspec%d", "--password", "secret-%d", "--users", "1-2",
         "-n", "2", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
         f"--junitxml={tmp_path / 'run.xml'}",
@@ -144,44 +170,71 @@ def test_an_imap_suite_run_leaves_foreign_mail_untouched(dovecot: Target, tmp_pa
     # Every test still runs; the model-based ones with fewer examples (what they touch
     # is the point here, not how many examples they try).
     env["MAILSPEC_HYPOTHESIS_PROFILE"] = "mailspec-quick"
-    run = subprocess.run(
+    return subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT
     )
+
+
+def snapshots(target: Target) -> dict[int, dict[str, object]]:
+    taken = {}
+    for user in (0, 1):
+        client = connect(target, user)
+        taken[user] = snapshot(client)
+        client.logout()
+        client.close()
+    return taken
+
+
+def populated(target: Target) -> dict[int, dict[str, object]]:
+    for user in (0, 1):
+        client = connect(target, user)
+        populate(client)
+        client.logout()
+        client.close()
+    return snapshots(target)
+
+
+def test_an_imap_suite_run_leaves_foreign_mail_untouched(dovecot: Target, tmp_path: Path):
+    if not any(SUITE.glob("test_*.py")):
+        pytest.skip("no IMAP suite modules yet")
+    before = populated(dovecot)
+    run = run_suite(dovecot, [str(SUITE)], tmp_path)
     summary = run.stdout.strip().splitlines()[-1:] if run.stdout.strip() else [run.stderr[-2000:]]
     # 0: all passed, 1: some tests failed - both are real runs; anything else is not.
     assert run.returncode in (0, 1), (
         f"the suite run did not complete: {summary}\n{run.stderr[-3000:]}"
     )
     assert " passed" in summary[0], summary
+    after = snapshots(dovecot)
     for user in (0, 1):
-        client = connect(dovecot, user)
-        after = snapshot(client)
-        client.logout()
-        client.close()
-        expected = dict(before[user])
-        # The earlier run's area is swept; nothing else in the folder list may change.
-        expected["folders"] = [
-            n
-            for n in before[user]["folders"]
-            if not n.startswith(STALE_AREA)  # type: ignore[attr-defined]
-        ]
-        leftovers = [n for n in after["folders"] if AREA_NAME.match(n.split("/", 1)[0])]  # type: ignore[attr-defined]
-        assert leftovers == [], f"sandbox folders left behind for user {user}: {leftovers}"
-        for name, value in before[user].items():
-            if name in ("folders", "subscriptions"):
-                continue
-            validity, messages = value  # type: ignore[misc]
-            after_validity, after_messages = after[name]  # type: ignore[misc]
-            assert after_validity == validity, f"user {user}: UIDVALIDITY of {name} changed"
-            for uid, foreign in messages.items():
-                assert after_messages.get(uid) == foreign, (
-                    f"user {user}: message UID {uid} in {name} changed or vanished (run: {summary})"
-                )
-            # Mail the suite added (and did not remove) must at least be recognisably its own.
-            for uid, (_flags, _date, data) in after_messages.items():
-                if uid not in messages:
-                    assert b"X-Mailspec-Seed:" in data.split(b"\r\n\r\n", 1)[0], (
-                        f"user {user}: {name} holds a new message (UID {uid}) without the suite's marker"
-                    )
-        assert after["folders"] == expected["folders"]
-        assert after["subscriptions"] == before[user]["subscriptions"]
+        assert differences(before[user], after[user]) == [], f"user {user} (run: {summary})"
+
+
+ROGUE = r'''
+import pytest
+from mailspec.fixtures.imap.command_args import Astring, Literal
+
+
+@pytest.mark.rfc(3501, "6.4.6", "MUST")
+def test_rogue(imap):
+    """Changes the owner's mail: the comparison must notice each change."""
+    client = imap.login()
+    assert client.command("SELECT", Astring("Archive")).ok
+    assert client.command("STORE", "1", "+FLAGS", ["\\Seen"]).ok
+    assert client.command("APPEND", "INBOX", Literal(b"Subject: stray\r\n\r\nno marker\r\n")).ok
+    assert client.command("UNSUBSCRIBE", Astring("mailspec-notes")).ok
+'''
+
+
+def test_the_comparison_catches_a_test_that_changes_foreign_mail(dovecot: Target, tmp_path: Path):
+    """Sensitivity: a rogue module that flags, appends and unsubscribes is caught."""
+    before = populated(dovecot)
+    rogue = tmp_path / "test_rogue.py"
+    rogue.write_text(ROGUE)
+    run = run_suite(dovecot, [str(rogue), "--rootdir", str(tmp_path)], tmp_path)
+    assert run.returncode == 0, run.stdout[-3000:]
+    after = snapshots(dovecot)
+    found = [d for user in (0, 1) for d in differences(before[user], after[user])]
+    assert any("UID 1 in Archive changed" in d for d in found), found
+    assert any("INBOX holds a new message" in d for d in found), found
+    assert any("subscriptions changed" in d for d in found), found
