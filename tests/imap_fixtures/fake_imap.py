@@ -10,11 +10,13 @@ from __future__ import annotations
 import select
 import socket
 import socketserver
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 CAPABILITIES = b"IMAP4rev1 LITERAL+ IDLE NAMESPACE UNSELECT"
 
@@ -119,6 +121,8 @@ def fake_imap(
                         return
             except (OSError, ValueError):
                 return
+            finally:
+                conn.sock.close()  # after STARTTLS this is the TLS socket
 
     server = Server(("127.0.0.1", 0), Request)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -128,3 +132,49 @@ def fake_imap(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def tls_contexts(directory: Path) -> tuple[ssl.SSLContext, ssl.SSLContext, str]:
+    """(server context, client context trusting it, CA file path) from trustme."""
+    import trustme
+
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server)
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+    ca_file = directory / "ca.pem"
+    ca_file.write_bytes(ca.cert_pem.bytes())
+    return server, client, str(ca_file)
+
+
+def logindisabled(server_context: ssl.SSLContext, *, inject: bytes = b"") -> Handler:
+    """LOGIN only after STARTTLS (RFC 3501 §6.2.3); ``inject`` is sent right after the
+    OK to STARTTLS, before the handshake (a violation the client must catch)."""
+    base = standard()
+
+    def handle(line: bytes, conn: Connection) -> bool | None:
+        tag, _, rest = line.partition(b" ")
+        verb = rest.split(b" ", 1)[0].upper()
+        secure = bool(conn.state.get("tls"))
+        if verb == b"CAPABILITY":
+            caps = b"IMAP4rev1 AUTH=PLAIN" if secure else b"IMAP4rev1 STARTTLS LOGINDISABLED"
+            conn.send(b"* CAPABILITY " + caps + b"\r\n" + tag + b" OK done\r\n")
+        elif verb == b"STARTTLS" and not secure:
+            conn.send(tag + b" OK begin TLS\r\n" + inject)
+            conn.sock = server_context.wrap_socket(conn.sock, server_side=True)
+            conn.state["tls"] = True
+        elif verb == b"LOGIN" and not secure:
+            conn.send(tag + b" NO [PRIVACYREQUIRED] LOGINDISABLED\r\n")
+        elif verb == b"APPEND" and line.endswith(b"}"):
+            size = int(line.rsplit(b"{", 1)[1].rstrip(b"+}"))
+            if not line.endswith(b"+}"):
+                conn.send(b"+ go ahead\r\n")
+            conn.state.setdefault("appended", []).append(conn.read_exact(size))  # type: ignore[union-attr]
+            conn.read_line()
+            conn.send(tag + b" OK [APPENDUID 7 1] appended\r\n")
+        else:
+            return base(line, conn)
+        return None
+
+    return handle

@@ -232,3 +232,63 @@ def test_responses_split_across_reads_and_many_in_one_read(client_for):
         result = client.command("FETCH", "1", "BODY[]")
         assert result.untagged[0].data["BODY[]"] == b"hello world"
         assert len(result.untagged_of("EXISTS")) == 50 and result.ok
+
+
+def test_login_does_starttls_first_where_logindisabled(tmp_path):
+    from mailspec.fixtures.core.target import Account, Endpoint, Target
+    from mailspec.fixtures.imap.session import ImapConnections
+
+    from .fake_imap import logindisabled, tls_contexts
+
+    server_context, _client_context, ca_file = tls_contexts(tmp_path)
+    greeting = b"* OK fake with LOGINDISABLED\r\n"
+    with fake_imap(logindisabled(server_context), greeting=greeting) as (port, _):
+        target = Target(
+            "fake",
+            imap=Endpoint("imap", "127.0.0.1", port),
+            accounts=(Account("alice", "wonderland"),),
+            ca_file=ca_file,
+        )
+        imap = ImapConnections(target, target.accounts[0], 3)
+        try:
+            client = imap.login()
+            assert client.is_tls and client.state == "authenticated"
+            assert client.capabilities == ("IMAP4rev1", "AUTH=PLAIN")  # asked again after TLS
+            sent = b"".join(e.data for e in client.transcript.exchanges if e.direction == "C")
+            assert sent.index(b"STARTTLS") < sent.index(b"LOGIN")
+        finally:
+            imap.close_all()
+
+
+def test_data_before_the_tls_handshake_is_a_violation(client_for, tmp_path):
+    from .fake_imap import logindisabled, tls_contexts
+
+    server_context, client_context, _ = tls_contexts(tmp_path)
+    handler = logindisabled(server_context, inject=b"* OK injected\r\n")
+    with fake_imap(handler, greeting=b"* OK fake\r\n") as (port, _):
+        client = client_for(port)
+        result = client.command("STARTTLS")
+        assert result.ok
+        with pytest.raises(WireViolation, match="before the TLS handshake"):
+            client.start_tls(client_context)
+
+
+def test_imap_append_seeding_does_starttls_where_logindisabled(tmp_path):
+    """fixtures/core/delivery.py (Seed kind imap) on a server that wants TLS first."""
+    from mailspec.fixtures.core.delivery import deliver
+    from mailspec.fixtures.core.target import Account, Endpoint, Seed, Target
+
+    from .fake_imap import logindisabled, tls_contexts
+
+    server_context, _client_context, ca_file = tls_contexts(tmp_path)
+    with fake_imap(logindisabled(server_context), greeting=b"* OK fake\r\n") as (port, conns):
+        target = Target(
+            "fake",
+            imap=Endpoint("imap", "127.0.0.1", port),
+            accounts=(Account("alice", "wonderland"),),
+            seed=Seed("imap"),
+            ca_file=ca_file,
+        )
+        message = b"Subject: seeded\r\n\r\nbody\r\n"
+        deliver(target, Seed("imap"), target.accounts[0], message, timeout=5)
+        assert conns[0].state["appended"] == [message] and conns[0].state["tls"]
