@@ -21,6 +21,7 @@ the example count (fixtures/imap/hypothesis_profiles.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 
 import pytest
@@ -30,7 +31,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from mailspec.fixtures.imap import search_oracle as so
 from mailspec.fixtures.imap.command_args import Astring, Literal
 from mailspec.fixtures.imap.hypothesis_profiles import live
-from mailspec.fixtures.requirements import expect, expect_equal
+from mailspec.fixtures.requirements import Deviation, expect, expect_equal
 
 from ._message_helpers import fetches, flag_set, search, search_arguments, select
 
@@ -46,12 +47,28 @@ class Session:
         self.view: list[int] = []  # UIDs in sequence order, as this session knows them
 
 
+def logged(step):
+    """Record each step; a failure carries the steps so far, as a replayable list."""
+
+    @functools.wraps(step)
+    def run(self, **kwargs):
+        self.steps.append(f"{step.__name__}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})")
+        try:
+            return step(self, **kwargs)
+        except Deviation as exc:
+            raise Deviation(exc.what + "\n  steps: " + "; ".join(self.steps),
+                            expected=exc.expected, actual=exc.actual) from exc
+
+    return run
+
+
 class MessageMachine(RuleBasedStateMachine):
     imap = None
     sandbox = None
 
     def __init__(self) -> None:
         super().__init__()
+        self.steps: list[str] = []
         self.folder = self.sandbox.create(f"model{next(_counter)}")
         self.true: list[int] = []  # UIDs in mailbox order
         self.flags: dict[int, set[str]] = {}
@@ -98,6 +115,7 @@ class MessageMachine(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 1), word=st.sampled_from(WORDS),
           flags=st.sets(st.sampled_from(FLAGS), max_size=2))
+    @logged
     def append(self, who: int, word: str, flags: set[str]) -> None:
         session = self.sessions[who]
         marker = f"model{next(_counter)}@mailspec.invalid"
@@ -119,10 +137,14 @@ class MessageMachine(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 1), pick=st.integers(0, 20), flag=st.sampled_from(FLAGS),
           mode=st.sampled_from(["+FLAGS", "-FLAGS", "+FLAGS.SILENT", "-FLAGS.SILENT"]))
+    @logged
     def store(self, who: int, pick: int, flag: str, mode: str) -> None:
         if not self.true:
             return
         session = self.sessions[who]
+        # A message another session appended is not yet known here until a command
+        # reports it (a UID the session was never told about may be ignored, §6.4.8).
+        self.sync(session)
         uid = self.true[pick % len(self.true)]
         result = session.client.command("UID", "STORE", str(uid), mode, [flag])
         expect(result.ok, f"UID STORE {uid} {mode} ({flag})", expected="OK", actual=result)
@@ -133,6 +155,7 @@ class MessageMachine(RuleBasedStateMachine):
             self.flags[uid].discard(flag)
 
     @rule(who=st.integers(0, 1))
+    @logged
     def expunge(self, who: int) -> None:
         session = self.sessions[who]
         self.sync(session)
@@ -145,6 +168,7 @@ class MessageMachine(RuleBasedStateMachine):
         expect_equal(session.view, self.true, f"session {session.name}'s messages after EXPUNGE")
 
     @rule(who=st.integers(0, 1), pick=st.integers(0, 20))
+    @logged
     def copy_into_itself(self, who: int, pick: int) -> None:
         if not self.true:
             return
@@ -168,6 +192,7 @@ class MessageMachine(RuleBasedStateMachine):
         self.raw[new] = self.raw[uid]
 
     @rule(who=st.integers(0, 1))
+    @logged
     def fetch_flags(self, who: int) -> None:
         session = self.sessions[who]
         self.sync(session)
@@ -183,6 +208,7 @@ class MessageMachine(RuleBasedStateMachine):
     @rule(who=st.integers(0, 1), key=st.sampled_from(
         ["SEEN", "UNSEEN", "FLAGGED", "DELETED", "KEYWORD $Model", "SUBJECT apple",
          "OR ANSWERED FLAGGED", "NOT (SEEN UNDELETED)", "BODY cedar"]))
+    @logged
     def search(self, who: int, key: str) -> None:
         session = self.sessions[who]
         self.sync(session)
