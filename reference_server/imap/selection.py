@@ -43,7 +43,7 @@ class Selection:
         self.read_only = read_only
         self.uidvalidity = folder.uidvalidity
         # RFC 3501 §2.3.2: \Recent for the first session to see the message.
-        self.recent: set[int] = set(folder.claim_recent())
+        self.recent: set[int] = set(self._take_recent())
         self.version = folder.version()
         messages = folder.messages()
         self.known: list[Known] = [Known(m.uid, m.flags, m) for m in messages]
@@ -51,6 +51,13 @@ class Selection:
         self.reported_exists = len(self.known)
         self.reported_recent = self.recent_count()
         self.keywords = keywords_of(self.known)
+
+    def _take_recent(self) -> frozenset[int]:
+        # RFC 3501 §6.3.2: EXAMINE shows \Recent but never takes it from the session
+        # that selects the mailbox next.
+        if self.read_only:
+            return self.folder.recent_uids()
+        return self.folder.claim_recent()
 
     # -- the client's view ----------------------------------------------------------
     def __len__(self) -> int:
@@ -129,7 +136,7 @@ class Selection:
         if new:
             self.known.extend(Known(m.uid, m.flags, m) for m in new)
             self.max_uid = new[-1].uid
-            self.recent |= self.folder.claim_recent()
+            self.recent |= self._take_recent()
         if new:
             # RFC 3501 §7.3.1: EXISTS reports the new size of the mailbox; §7.3.2:
             # RECENT goes with it. (Ghosts still count: the client still numbers them.)

@@ -617,3 +617,16 @@ def test_status_recent_does_not_claim() -> None:
     assert b"* 1 RECENT" in b.select()
     assert a.cmd("s STATUS INBOX (RECENT)")[0] == b"* STATUS INBOX (RECENT 0)"
     assert b.cmd("s STATUS INBOX (RECENT)")[0] == b"* STATUS INBOX (RECENT 1)"
+
+
+def test_examine_does_not_take_recent() -> None:
+    # RFC 3501 §6.3.2: EXAMINE ... no messages lose the \Recent flag.
+    store = MemStore()
+    a, b = Harness(store), Harness(store)
+    for x in (a, b):
+        x.login()
+    store.put(USER, "INBOX", MSG)
+    assert b"* 1 RECENT" in a.ok("e EXAMINE INBOX")
+    store.put(USER, "INBOX", MSG)
+    assert a.cmd("n NOOP")[:2] == [b"* 2 EXISTS", b"* 2 RECENT"]
+    assert b"* 2 RECENT" in b.select()
