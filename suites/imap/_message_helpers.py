@@ -18,6 +18,7 @@ from mailspec.fixtures import corpus
 from mailspec.fixtures.corpus.large import LARGE_NAME, large
 from mailspec.fixtures.imap.client import CommandResult, ImapClient
 from mailspec.fixtures.imap.command_args import Astring, Literal, Quoted
+from mailspec.fixtures.imap.search_oracle import ModelMessage, arguments
 from mailspec.fixtures.requirements import SetupError, expect
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -262,8 +263,6 @@ def missing_folder(imap_sandbox: Any) -> str:
 def search_arguments(text: str) -> list[Any]:
     """A search program in IMAP text form as client arguments (quoted strings stay
     quoted, 8-bit strings become literals)."""
-    from mailspec.fixtures.imap.search_oracle import arguments
-
     def convert(item: Any) -> Any:
         if isinstance(item, list):
             return [convert(i) for i in item]
@@ -281,8 +280,6 @@ def model_of(box: Box, client: ImapClient) -> list[Any]:
     """The oracle's model of the selected sandbox folder, in sequence order: bytes,
     flags and internal dates from what the test appended, \\Recent from this session's
     FETCH FLAGS (it is session state the server assigns, §2.3.2)."""
-    from mailspec.fixtures.imap.search_oracle import ModelMessage
-
     result = client.command("FETCH", "1:*", "(UID FLAGS)")
     data = fetches(result)
     by_uid = {m.uid: m for m in box.messages}
