@@ -91,6 +91,12 @@ stop() {
     fi
     local pid
     pid="$(cat "$PIDFILE")"
+    # Only the dockerd recorded here: a stale file's PID may belong to anything by now.
+    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != dockerd ]; then
+        say "pid $pid in $PIDFILE is not a dockerd (any more): nothing to stop"
+        rm -f "$PIDFILE"
+        return 0
+    fi
     if kill -0 "$pid" 2>/dev/null; then
         say "stopping dockerd (pid $pid)"
         kill -TERM "$pid"
