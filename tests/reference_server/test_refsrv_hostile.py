@@ -434,4 +434,4 @@ def test_stat_is_not_stuck_behind_blocked_deliveries(servers: Servers, tmp_path:
     client.stat()
     elapsed = time.monotonic() - started
     client.quit()
-    assert elapsed < 2.0, f"login + STAT took {elapsed:.1f} s behind stuck deliveries"
+    assert elapsed < 3.0, f"login + STAT took {elapsed:.1f} s behind stuck deliveries"
