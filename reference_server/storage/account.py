@@ -11,6 +11,7 @@ the account rolls the move forward before anything else (``recover``).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import errno
 import fcntl
@@ -30,6 +31,7 @@ from .locking import FileLock, acquire, clean_orphans, pid_alive, session_held
 from .mbox_file import MboxFiles, fsync_dir, storage_error
 
 ACCOUNT_LOCK = ".account.lock"
+RECENT_CACHES = 4  # folders per account whose messages() stay cached with no session open
 
 
 class Account:
@@ -44,6 +46,7 @@ class Account:
         # Held by the open Folder objects: a folder nobody has open costs no memory.
         self._caches: weakref.WeakValueDictionary[int, MessageCache] = weakref.WeakValueDictionary()
         self._opened: set[int] = set()
+        self._recent_caches: collections.OrderedDict[int, MessageCache] = collections.OrderedDict()
 
     def first_open(self, fid: int) -> bool:
         """True the first time this process opens folder ``fid``."""
@@ -59,6 +62,13 @@ class Account:
             if found is None:
                 found = MessageCache()
                 self._caches[fid] = found
+            # The last few folders opened stay cached after their sessions close: a
+            # client that reconnects and SELECTs its big folder again is not served by
+            # a rebuild from the index (0.3 s and more at 100,000 messages).
+            self._recent_caches.pop(fid, None)
+            self._recent_caches[fid] = found
+            while len(self._recent_caches) > RECENT_CACHES:
+                self._recent_caches.popitem(last=False)
             return found
 
     # -- opening ------------------------------------------------------------------------
