@@ -58,12 +58,21 @@ shows no half message; the mbox stays a plain mboxrd file):
   are never reused under one UIDVALIDITY. \\Recent is a per-folder floor: UIDs at or
   above it have not been claimed by any session yet (claim_recent moves it to UIDNEXT).
 * Leftovers of a killed process (temp files, dot-lock candidates, the old JSON index
-  and its temp files) are removed the first time this process locks that file; stale
-  dot-locks are recognised as in locking.py (our own PID from an earlier life, a start
-  token that does not match, a dead PID, or older than five minutes).
+  and its temp files) are removed the first time this process opens or locks that
+  file, dot-locks beside mboxes a killed DELETE/RENAME took away when the account is
+  first opened; stale dot-locks are recognised as in locking.py (our own PID from an
+  earlier life, a start token that does not match, a dead PID, or older than five
+  minutes).
+
+Reading (folder.py, folder_cache.py): no lock; a read checks that its descriptor is on
+the inode the index names. ``messages()`` is one tuple per folder shared by all open
+Folder objects, refreshed from the rows whose ``modseq`` is above the cached version
+(a delivery into a 100,000-message folder costs the sessions one row), rebuilt after a
+removal.
 
 Locking: see locking.py (dot-lock + fcntl for every change, interoperable with mutt,
-procmail, mailutils; flock session lock for POP3). While a POP3 session holds INBOX,
+procmail, mailutils, and a per-file queue for the threads of this process in front of
+them; flock session lock for POP3). While a POP3 session holds INBOX,
 Folder.expunge / move_to on INBOX and RENAME INBOX raise FolderError INUSE; appends and
 flag changes go ahead (the POP3 view is fixed by byte offsets).
 
