@@ -36,10 +36,24 @@ def test_modified_utf7_name_round_trips(imap, imap_sandbox, key):
     area = new_area(imap_sandbox, client)
     wire = encode(UNICODE_NAMES[key])
     name = area.name(wire)
-    expect_ok(run(client, "CREATE", Quoted(name)), f"CREATE {name}")
+    result = run(client, "CREATE", Quoted(name))
+    if result.status == "NO":
+        pytest.skip(f"the server refuses this name ({result}); see the SHOULD test")
+    expect_ok(result, f"CREATE {name}")
     names = _names(client, area)
     expect(name in names, "LIST after CREATE", expected=name, actual=names)
     expect_equal(decode(area.relative(name) or ""), UNICODE_NAMES[key], "the decoded name")
+
+
+@pytest.mark.rfc(3501, "5.1.3", "SHOULD")
+@pytest.mark.parametrize("key", list(UNICODE_NAMES))
+def test_modified_utf7_name_is_accepted(imap, imap_sandbox, key):
+    """International names are what modified UTF-7 is for: CREATE of a correct
+    modified UTF-7 name succeeds. A server may refuse any name ("NO - can't create
+    mailbox with that name"), so refusing these is reported at SHOULD."""
+    client = imap.login()
+    name = new_area(imap_sandbox, client).name(encode(UNICODE_NAMES[key]))
+    expect_ok(run(client, "CREATE", Quoted(name)), f"CREATE {name}")
 
 
 @pytest.mark.rfc(3501, "5.1.3", "MUST")
@@ -49,7 +63,10 @@ def test_modified_utf7_name_works_for_status_and_select(imap, imap_sandbox, key)
     same name, and SELECT opens it."""
     client = imap.login()
     name = new_area(imap_sandbox, client).name(encode(UNICODE_NAMES[key]))
-    setup_ok(run(client, "CREATE", Quoted(name)), "CREATE")
+    created = run(client, "CREATE", Quoted(name))
+    if created.status == "NO":
+        pytest.skip(f"the server refuses this name ({created}); see the SHOULD test")
+    setup_ok(created, "CREATE")
     result = expect_ok(run(client, "STATUS", Quoted(name), ["MESSAGES"]), "STATUS")
     expect_equal([d.mailbox for d in result.data_of("STATUS")], [name], "the name in * STATUS")
     expect_ok(run(client, "SELECT", Quoted(name)), "SELECT of the encoded name")
