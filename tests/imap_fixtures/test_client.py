@@ -64,7 +64,7 @@ def test_an_untagged_completion_is_a_violation(client_for):
 
     with fake_imap(handle) as (port, _):
         client = client_for(port, timeout=0.5)
-        with pytest.raises(WireViolation, match="last status response was untagged"):
+        with pytest.raises(WireViolation, match="the last response was an untagged status"):
             client.command("NOOP")
 
 
