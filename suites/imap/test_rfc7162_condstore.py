@@ -53,8 +53,10 @@ def test_unchangedsince_refuses_a_stale_store(imap, imap_sandbox):
     """STORE (UNCHANGEDSINCE m) does not change a message whose mod-sequence is above m
     and names it in [MODIFIED set]."""
     box, _ = _box(imap, imap_sandbox)
-    stale = _value(_modseqs(box)[1])
-    box.client.command("STORE", "1", "+FLAGS", ["\\Seen"])  # raises message 1's modseq
+    # The highest mod-sequence now: every message is unchanged since it, until the
+    # STORE below raises message 1 above it.
+    stale = max(_value(v) for v in _modseqs(box).values())
+    box.client.command("STORE", "1", "+FLAGS", ["\\Seen"])
     result = box.client.command("STORE", "1:2", ["UNCHANGEDSINCE", stale], "+FLAGS", ["\\Answered"])
     code = result.code_of("MODIFIED")
     expect(code is not None and 1 in list(code.value), "[MODIFIED 1]", expected="[MODIFIED 1]",
