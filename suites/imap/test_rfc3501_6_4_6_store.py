@@ -64,8 +64,8 @@ def test_store_answers_with_the_new_flags(imap, imap_sandbox, operation):
 @pytest.mark.rfc(3501, "6.4.6", "MUST")
 @pytest.mark.parametrize("operation", ["FLAGS.SILENT", "+FLAGS.SILENT", "-FLAGS.SILENT"])
 def test_silent_store_changes_flags_without_answering(imap, imap_sandbox, operation):
-    """.SILENT: equivalent to the form without it, except that the server SHOULD NOT
-    send an untagged FETCH — the flags change all the same."""
+    """FLAGS.SILENT: "Equivalent to FLAGS, but without returning a new value" (and so
+    for +FLAGS.SILENT / -FLAGS.SILENT): the flags change all the same."""
     box, _ = _box(imap, imap_sandbox)
     result = box.client.command("STORE", "1", operation, ["\\Answered"])
     expect(result.ok, f"STORE 1 {operation} (\\Answered)", expected="OK", actual=result)
@@ -77,7 +77,8 @@ def test_silent_store_changes_flags_without_answering(imap, imap_sandbox, operat
 @pytest.mark.rfc(3501, "6.4.6", "SHOULD")
 @pytest.mark.parametrize("operation", ["FLAGS.SILENT", "+FLAGS.SILENT", "-FLAGS.SILENT"])
 def test_silent_store_sends_no_fetch(imap, imap_sandbox, operation):
-    """.SILENT: the server SHOULD NOT send an untagged FETCH response for the change."""
+    """.SILENT: "without returning a new value" — no untagged FETCH for the session's
+    own change (SHOULD: §6.4.6 still lets a server report changes from elsewhere)."""
     box, _ = _box(imap, imap_sandbox)
     result = box.client.command("STORE", "1", operation, ["\\Flagged"])
     expect(not result.untagged_of("FETCH"), f"no untagged FETCH after STORE {operation}",
