@@ -27,6 +27,10 @@ When is a dot-lock stale? (issue 8 #2) A dot-lock we write holds two lines::
 * Anything else (procmail and mutt write a bare PID, some tools nothing) is stale when
   its PID is dead, or when it is older than five minutes — a live foreign process with
   a plain PID is never second-guessed before that.
+* Whatever the PID says, a dot-lock is never broken while the mbox itself is fcntl-locked
+  (every holder of ours takes the fcntl lock right after the dot-lock): PIDs are per
+  PID namespace, so a live server in another container sharing the folder may carry
+  our PID, but fcntl locks are kernel-wide.
 
 Dot-lock *candidates* (``<lock>.<pid>.<thread>``, the private file hard-linked into
 place) follow the same rules; ``clean_candidates`` removes those a kill left behind.
@@ -134,9 +138,29 @@ def _is_stale(path: Path, *, candidate: bool) -> bool:
     return not pid_alive(pid)
 
 
+def _fcntl_free(mbox: Path) -> bool:
+    """Whether no process (any PID namespace) holds an fcntl lock on ``mbox`` now."""
+    try:
+        fd = os.open(mbox, os.O_RDWR)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # cannot probe: the PID rules alone decide
+    try:
+        return _fcntl_lock(fd)
+    finally:
+        os.close(fd)  # drops the probe's lock, if it got one
+
+
 def _remove_if_stale(path: Path, *, candidate: bool = False) -> bool:
     with _registry:
         if not _is_stale(path, candidate=candidate):
+            return False
+        # A dot-lock that looks stale by its PID is still respected while the mbox is
+        # fcntl-locked: PIDs (and /proc) are per PID namespace, so a live server in
+        # another container sharing this folder may carry our PID; fcntl locks are not.
+        mbox = path.with_name(path.name.removesuffix(".lock"))
+        if not candidate and mbox != path and not _fcntl_free(mbox):
             return False
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

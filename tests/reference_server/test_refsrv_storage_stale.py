@@ -81,3 +81,36 @@ def test_crash_leftovers_are_cleaned_on_next_open(tmp_path: Path) -> None:
     fresh = MboxStore(tmp_path)  # the next life of the server
     fresh.deliver(USER, b"second\r\n")
     assert [p.name for p in leftovers if p.exists()] == []
+
+
+FCNTL_HOLDER = r"""
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(30)
+"""
+
+
+def test_own_pid_dotlock_is_kept_while_the_mbox_is_fcntl_locked(tmp_path: Path) -> None:
+    # A server in another PID namespace (a second container on the same volume) can
+    # carry our PID; it holds the fcntl lock too, and that is what tells.
+    store = MboxStore(tmp_path, lock_timeout=0.5)
+    store.deliver(USER, b"first\r\n")
+    lock = inbox(tmp_path).with_name("INBOX.mbox.lock")
+    lock.write_text(f"{os.getpid()}\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", FCNTL_HOLDER, str(inbox(tmp_path))], stdout=subprocess.PIPE
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        with pytest.raises(StorageError):
+            store.deliver(USER, b"second\r\n")
+        assert lock.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    store.deliver(USER, b"second\r\n")  # fcntl free now: the leftover is stale at once
+    assert not lock.exists()
