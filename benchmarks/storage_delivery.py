@@ -8,7 +8,9 @@
    in a PREFILL-message folder, in process.
 3. A BIG-message folder (default 100,000), in process: the cost of what IMAP SELECT
    needs from the store (open_folder, messages(), uidnext, claim_recent) cold, for a
-   second session, and after one more delivery, with the resident memory it takes.
+   second session, and after one more delivery, with the resident memory it takes;
+   then the same folder behind the reference server: EXAMINE over IMAP (imaplib),
+   three times, and the server's resident memory growth.
 
     python benchmarks/storage_delivery.py [--prefill 10000] [--messages 300] [--rounds 3]
         [--size 2000] [--big 100000] [--dovecot-variant maildir]
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import imaplib
+import json
 import smtplib
 import statistics
 import tempfile
@@ -164,6 +168,47 @@ def big_folder(root: Path, count: int, size: int) -> None:
     print(f"  messages() after one more append: {incremental * 1000:.2f} ms")
 
 
+def server_rss_kib(workdir: Path) -> int:
+    pid = json.loads((workdir / "ready.json").read_text())["pid"]
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def imap_select(work: Path, count: int, size: int) -> None:
+    """SELECT of a ``count``-message folder over IMAP (imaplib), the reference server's
+    resident memory before and after; the folder is written before the server starts."""
+    workdir = work / "reference-imap"
+    store = MboxStore(workdir / "data")
+    store.account("mailspec1")
+    store.create_folder("mailspec1", "Big")
+    account = store.account("mailspec1")
+    fid = account.folder_id("Big")
+    assert fid is not None
+    batch = [new_message(make_message(n, size), flags="", internal_date=None) for n in range(1000)]
+    for left in range(count, 0, -1000):
+        account.files.append(fid, batch[: min(left, 1000)])
+    del store, account
+    settings = ProviderSettings(workdir=workdir, accounts=1, tls=False)
+    with reference.provide(settings) as target:
+        assert target.imap is not None
+        before = server_rss_kib(workdir)
+        timings = []
+        for _ in range(3):
+            client = imaplib.IMAP4(target.imap.host, target.imap.port, timeout=120)
+            client.login(target.accounts[0].user, target.accounts[0].password)
+            started = time.perf_counter()
+            status, data = client.select("Big", readonly=True)
+            timings.append(time.perf_counter() - started)
+            assert status == "OK" and int(data[0]) == count, (status, data)
+            client.logout()
+        grown = server_rss_kib(workdir) - before
+    print(f"  IMAP EXAMINE over the wire: first {timings[0]:.3f} s, then "
+          + ", ".join(f"{t:.3f} s" for t in timings[1:]))  # fmt: skip
+    print(f"  server resident memory: +{grown / 1024:.1f} MiB after the SELECTs")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--prefill", type=int, default=10_000)
@@ -221,6 +266,8 @@ def main() -> None:
         print(f"\n{args.big:,}-message folder, in process")
         with tempfile.TemporaryDirectory() as root:
             big_folder(Path(root), args.big, args.size)
+        print(f"\n{args.big:,}-message folder, the reference server over IMAP")
+        imap_select(work, args.big, args.size)
 
 
 if __name__ == "__main__":
