@@ -15,7 +15,6 @@ from pathlib import Path
 from . import folder_names, mboxrd
 from .account import Account
 from .folder import MboxFolder, local_offset_minutes
-from .index_db import MessageRow
 from .interface import FolderEntry, FolderError, MaildropInUse, MessageInfo, StorageError
 from .locking import SessionLock
 from .mbox_file import NewMessage, storage_error
@@ -38,9 +37,14 @@ class MboxMaildrop:
         self._fid = fid
         with account.files.locked(fid) as (file_lock, row):
             with account.db.read() as conn:
-                self._rows: list[MessageRow] = account.db.messages(conn, fid)
+                # (uid, offset, length, size): what a POP3 session reads, nothing more.
+                self._rows: list[tuple[int, int, int, int]] = conn.execute(
+                    "SELECT uid, offset, length, size FROM messages WHERE folder = ? ORDER BY uid",
+                    (fid,),
+                ).fetchall()
             self._fd = os.open(file_lock.mbox, os.O_RDONLY)
-        self._messages = [MessageInfo(f"{row.uidvalidity}.{m.uid}", m.size) for m in self._rows]
+        prefix = f"{row.uidvalidity}."
+        self._messages = [MessageInfo(prefix + str(uid), size) for uid, _, _, size in self._rows]
         self._released = False
 
     @property
@@ -48,17 +52,17 @@ class MboxMaildrop:
         return self._messages
 
     def read(self, index: int) -> bytes:
-        m = self._rows[index]
+        _, offset, length, _ = self._rows[index]
         try:
-            record = os.pread(self._fd, m.length, m.offset)
+            record = os.pread(self._fd, length, offset)
         except OSError as exc:
             raise storage_error(exc, "read failed") from exc
-        if len(record) != m.length:
+        if len(record) != length:
             raise StorageError("mailbox changed underneath the session")
         return mboxrd.decode_record(record)
 
     def commit(self, deleted: Collection[int]) -> None:
-        uids = {self._rows[i].uid for i in deleted}
+        uids = {self._rows[i][0] for i in deleted}
         if not uids:
             return
         try:
