@@ -37,6 +37,7 @@ import base64
 import binascii
 import contextlib
 import enum
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +73,7 @@ from .tokens import Atom, Literal8, Token
 from .wire import ArgumentError
 
 CRLF = b"\r\n"
+log = logging.getLogger("mailspec.reference_server.imap")
 # Parsed messages kept per session (a BODYSTRUCTURE then a BODY[1] parse once).
 PARSED_CACHE_BYTES = 8 * 1024 * 1024
 
@@ -347,6 +349,14 @@ class ImapSession(MessageCommands, SansIOSession):
         except Failure as failure:
             self._updates_after(command)
             return self._flush(status_line(command.tag, failure.status, failure.text, failure.code))
+        except Exception:
+            # A bug (ours or the message library's) answers this one command NO
+            # [SERVERBUG] and keeps the connection; what it had queued is dropped.
+            log.exception("IMAP %s failed", command.name)
+            self._out = []
+            self._after = []
+            self._mode = _Mode.COMMAND
+            return [Send(status_line(command.tag, "NO", R.NO_SERVERBUG, "SERVERBUG"))]
         if isinstance(result, Continue):
             self._pending = command
             return self._flush(b"+ " + result.text.encode() + CRLF)

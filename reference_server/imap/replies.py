@@ -18,7 +18,7 @@ BAD_UNKNOWN = "unknown command"
 BAD_STATE = "{name} is not valid in the {state} state"
 BAD_ARGS = "{name}: invalid arguments"
 BAD_SYNTAX = "{name}: {detail}"
-NO_SERVERBUG = "internal server error; the command did nothing"
+NO_SERVERBUG = "internal server error (logged)"
 NO_STORAGE = "storage failed: {reason}"
 BAD_NOT_IMPLEMENTED = "{name} is not implemented by this server yet"
 

@@ -630,3 +630,18 @@ def test_examine_does_not_take_recent() -> None:
     store.put(USER, "INBOX", MSG)
     assert a.cmd("n NOOP")[:2] == [b"* 2 EXISTS", b"* 2 RECENT"]
     assert b"* 2 RECENT" in b.select()
+
+
+def test_a_bug_in_a_command_answers_serverbug_and_keeps_the_connection(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Buggy(ImapSession):
+        def cmd_NOOP(self, command):  # type: ignore[no-untyped-def]
+            self.untagged(b"1 EXISTS")
+            raise RuntimeError("boom")
+
+    h = Harness(session_class=Buggy)
+    with caplog.at_level("ERROR"):
+        assert h.cmd("n NOOP") == [b"n NO [SERVERBUG] " + R.NO_SERVERBUG.encode()]
+    assert "boom" in caplog.text
+    assert h.cmd("c CAPABILITY")[-1] == b"c OK CAPABILITY completed"
