@@ -75,7 +75,7 @@ class MessageCache:
                         conn.execute(
                             f"SELECT {STORED_COLUMNS} FROM messages WHERE folder = ? ORDER BY uid",
                             (fid,),
-                        )
+                        ).fetchall()
                     )
                 )
                 self._positions = {m.uid: i for i, m in enumerate(self._items)}

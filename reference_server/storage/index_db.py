@@ -112,25 +112,37 @@ class MessageRow:
 
 
 class AccountDb:
+    """One connection per account, shared by the threads of this process under a lock
+    (a connection per thread and account cost three descriptors each: 1,000 accounts
+    times the thread pool would exhaust the fd limit). Transactions are short: a
+    thread holds the lock for one transaction, never while waiting for an mbox lock."""
+
     def __init__(self, folder: Path, *, busy_timeout: float = 10.0) -> None:
         self.path = folder / DB_NAME
         self.busy_timeout = busy_timeout
-        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
         self._schema_lock = threading.Lock()
         self._schema_ready = False
 
     def conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        """The account's connection (callers hold ``_lock``: use tx() or read())."""
+        conn = self._conn
         if conn is None:
             try:
-                conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+                conn = sqlite3.connect(
+                    self.path,
+                    timeout=self.busy_timeout,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
                 conn.execute("PRAGMA journal_mode=WAL")
                 # FULL: every commit is on disk before we acknowledge (an fsync of the WAL).
                 conn.execute("PRAGMA synchronous=FULL")
                 self._ensure_schema(conn)
             except sqlite3.Error as exc:
                 raise StorageError(f"index database: {exc}") from exc
-            self._local.conn = conn
+            self._conn = conn
         return conn
 
     def _ensure_schema(self, conn: sqlite3.Connection) -> None:
@@ -155,33 +167,41 @@ class AccountDb:
     @contextlib.contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
         """A write transaction, committed (durably) on normal exit."""
-        conn = self.conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StorageError(f"index database busy: {exc}") from exc
-        try:
-            yield conn
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise StorageError(f"index commit failed: {exc}") from exc
+        with self._lock:
+            conn = self.conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StorageError(f"index database busy: {exc}") from exc
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise StorageError(f"index commit failed: {exc}") from exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        conn = self.conn()
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        finally:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("COMMIT")
+        """One consistent snapshot. Callers fetch their rows inside: a cursor still
+        alive after COMMIT would keep the snapshot open (SQLite ends a read
+        transaction only when its last statement is reset)."""
+        with self._lock:
+            conn = self.conn()
+            try:
+                conn.execute("BEGIN")
+            except sqlite3.Error as exc:
+                raise StorageError(f"index database: {exc}") from exc
+            try:
+                yield conn
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("COMMIT")
 
     # -- folders --------------------------------------------------------------------
     @staticmethod

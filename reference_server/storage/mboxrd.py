@@ -57,7 +57,10 @@ def decode_record(record: bytes) -> bytes:
     body = b"" if nl < 0 else record[nl + 1 :]
     if body.endswith(b"\n"):
         body = body[:-1]  # the separator line
-    body = _UNQUOTE.sub(rb"\1", body)
+    # The regex costs ~100 us per 7 KB message (40% of a POP3 RETR): only run it where a
+    # quoted From line can be (every quoted line holds ">From ").
+    if b">From " in body:
+        body = _UNQUOTE.sub(rb"\1", body)
     return body.replace(b"\n", b"\r\n")
 
 
@@ -84,7 +87,9 @@ def body_range(record: bytes) -> tuple[int, int]:
 
 def decode_lines(chunk: bytes) -> bytes:
     """Part of a record body made of whole lines -> wire form (for streaming reads)."""
-    return _UNQUOTE.sub(rb"\1", chunk).replace(b"\n", b"\r\n")
+    if b">From " in chunk:
+        chunk = _UNQUOTE.sub(rb"\1", chunk)
+    return chunk.replace(b"\n", b"\r\n")
 
 
 _FROM_DATE = re.compile(
