@@ -229,7 +229,7 @@ class NoMaildropLock(Pop3Session):
         store = self.store
 
         def open_unlocked(name: str) -> MboxMaildrop:
-            return MboxMaildrop(store.mailbox(name), _NoLock())  # type: ignore[arg-type]
+            return MboxMaildrop(store, name, store.account(name), _NoLock())  # type: ignore[arg-type]
 
         store.open_maildrop = open_unlocked  # type: ignore[method-assign]
         return super()._login(user)
