@@ -62,7 +62,8 @@ class FolderMachine(RuleBasedStateMachine):
         self.root = self.area.name(f"m{next(self.counter)}")
         self.delimiter = self.area.delimiter
         self.model = FolderModel()
-        result = run(self.client, "CREATE", Quoted(self.root))
+        # With the trailing delimiter: names will be created under it (RFC 3501 §6.3.3).
+        result = run(self.client, "CREATE", Quoted(self.root + self.area.delimiter))
         expect(result.ok, "CREATE of the example's root folder", expected="OK", actual=result)
 
     # -- names ---------------------------------------------------------------------
