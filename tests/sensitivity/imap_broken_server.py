@@ -86,7 +86,8 @@ class ListAnswersParentsTwice(Variant):
     def cmd_LIST(self, command: Command) -> Done:
         result = super().cmd_LIST(command)
         out: list[Any] = []
-        for item in self._out:
+        outgoing: list[Any] = self._out
+        for item in outgoing:
             out.append(item)
             if (
                 isinstance(item, bytes)
@@ -94,7 +95,7 @@ class ListAnswersParentsTwice(Variant):
                 and b"\\HasChildren" in item
             ):
                 out.append(item)
-        self._out = out
+        outgoing[:] = out
         return result
 
 
@@ -160,7 +161,7 @@ class SelectBeforeLogin(Variant):
 
     def _run(self, command: Command) -> list[Any]:
         if self.state is State.NOT_AUTHENTICATED and command.name in ("SELECT", "EXAMINE"):
-            self._out, self._after = [], []
+            del self._out[:], self._after[:]
             for line in (b"FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)",
                          b"0 EXISTS", b"0 RECENT", b"OK [UIDVALIDITY 1] UIDs valid",
                          b"OK [UIDNEXT 1] predicted next UID"):  # fmt: skip
@@ -210,8 +211,8 @@ class LogoutWithoutBye(Variant):
 
     def cmd_LOGOUT(self, command: Command) -> Done:
         result = super().cmd_LOGOUT(command)
-        self._out = [item for item in self._out if not (isinstance(item, bytes)
-                                                        and item.startswith(b"* BYE"))]  # fmt: skip
+        outgoing: list[Any] = self._out
+        outgoing[:] = [i for i in outgoing if not (isinstance(i, bytes) and i.startswith(b"* BYE"))]
         return result
 
 
