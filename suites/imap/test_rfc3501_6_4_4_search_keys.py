@@ -38,7 +38,7 @@ KEYS = {
     "OLD": ["OLD"],
     "ON": ["ON 15-Nov-2025", "ON 16-Nov-2025"],
     "OR": ["OR SEEN DRAFT", "OR DELETED OR DRAFT ANSWERED", "OR KEYWORD $Work FLAGGED",
-           "OR UNSEEN UNANSWERED"],
+           "OR UNSEEN UNANSWERED", "OR KEYWORD $NeverSet NOT (KEYWORD $NeverSet)"],
     "RECENT": ["RECENT"],
     "SEEN": ["SEEN"],
     "SENTBEFORE": ["SENTBEFORE 5-Nov-2026", "SENTBEFORE 12-Nov-2026"],
