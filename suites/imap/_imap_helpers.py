@@ -58,6 +58,22 @@ def expect_refused(result: CommandResult, what: str) -> CommandResult:
     return _expect_status(result, ("NO", "BAD"), what)
 
 
+def strictness(document: int, section: str) -> list[Any]:
+    """Two cases for one malformed command: refused at all - never OK - (MUST), and
+    answered BAD (SHOULD: RFC 3501 gives "BAD - command unknown or arguments invalid"
+    as the result, not with a MUST). The level goes on each case, not the test."""
+    return [
+        pytest.param("refused", marks=pytest.mark.rfc(document, section, "MUST"), id="refused"),
+        pytest.param("bad", marks=pytest.mark.rfc(document, section, "SHOULD"), id="bad"),
+    ]
+
+
+def expect_malformed(result: CommandResult, how: str, what: str) -> CommandResult:
+    if how == "bad":
+        return expect_bad(result, what)
+    return expect_refused(result, what)
+
+
 def setup_ok(result: CommandResult, what: str) -> CommandResult:
     """Preparing a test: a refusal here is a broken setup, not a verdict."""
     if not result.ok:
