@@ -91,9 +91,14 @@ def _with_superiors(entries: Iterable[FolderEntry]) -> dict[str, bool]:
     return names
 
 
-def _has_children(name: str, names: Iterable[str]) -> bool:
-    prefix = name + DELIMITER
-    return any(other.startswith(prefix) for other in names)
+def _superiors(names: Iterable[str]) -> set[str]:
+    """Every name that has an inferior among ``names`` (one pass, not one per name)."""
+    found: set[str] = set()
+    for name in names:
+        parts = name.split(DELIMITER)
+        for depth in range(1, len(parts)):
+            found.add(DELIMITER.join(parts[:depth]))
+    return found
 
 
 def list_items(
@@ -101,6 +106,8 @@ def list_items(
 ) -> list[ListItem]:
     folders = _with_superiors(entries)
     subscribed = set(subscriptions)
+    parents = _superiors(folders)
+    subscribed_parents = _superiors(subscribed)
     if request.subscribed_only:
         candidates = set(subscribed)
         if request.recursive_match:
@@ -125,12 +132,12 @@ def list_items(
         elif not selectable:
             attributes.append("\\Noselect")
         # RFC 3348 §4 / RFC 5258 §4: children are existing mailboxes below this name.
-        attributes.append("\\HasChildren" if _has_children(name, folders) else "\\HasNoChildren")
+        attributes.append("\\HasChildren" if name in parents else "\\HasNoChildren")
         if (request.subscribed_only or request.return_subscribed) and name in subscribed:
             attributes.append("\\Subscribed")
         childinfo: tuple[str, ...] = ()
         if request.subscribed_only and request.recursive_match:
-            if _has_children(name, subscribed):
+            if name in subscribed_parents:
                 childinfo = ("SUBSCRIBED",)
             if name not in subscribed and not childinfo:
                 continue
