@@ -40,6 +40,7 @@ Public API (for the other message-library modules and the protocol core's cache)
 from __future__ import annotations
 
 import binascii
+import email.errors
 import email.header
 import re
 from collections import OrderedDict
@@ -364,8 +365,8 @@ def decode_words(value: bytes) -> str:
         return text
     try:
         pieces = email.header.decode_header(text)
-    except (ValueError, binascii.Error):
-        return text
+    except (ValueError, binascii.Error, email.errors.HeaderParseError):
+        return text  # a malformed encoded word is searched as written
     out = []
     for piece, charset in pieces:
         if isinstance(piece, str):
