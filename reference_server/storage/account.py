@@ -348,10 +348,10 @@ class Account:
                 )
                 version = row.version + 1
                 conn.execute(
-                    "INSERT INTO folders (name, uidvalidity, uidnext, recent_floor, version,"
-                    " expunge_version, size, ino, mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (new, self.db.new_uidvalidity(conn), row.uidnext, row.recent_floor, version,
-                     version, row.size, row.ino, row.mtime_ns),
+                    "INSERT INTO folders (id, name, uidvalidity, uidnext, recent_floor, version,"
+                    " expunge_version, size, ino, mtime_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (self.db.new_folder_id(conn), new, self.db.new_uidvalidity(conn), row.uidnext,
+                     row.recent_floor, version, version, row.size, row.ino, row.mtime_ns),
                 )  # fmt: skip
                 moved = self.db.folder_by_name(conn, new)
                 assert moved is not None

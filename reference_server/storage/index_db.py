@@ -235,13 +235,25 @@ class AccountDb:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'last_uidvalidity'", (value,))
         return value
 
+    @staticmethod
+    def new_folder_id(conn: sqlite3.Connection) -> int:
+        """A folder id never used before in this account. SQLite would hand a deleted
+        folder's rowid to the next new folder, and open Folder objects, watchers and
+        caches of the deleted one (keyed by id) would then act on the new one."""
+        (last,) = conn.execute(
+            "SELECT max((SELECT coalesce(max(id), 0) FROM folders),"
+            " coalesce((SELECT value FROM meta WHERE key = 'last_folder_id'), 0))"
+        ).fetchone()
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('last_folder_id', ?)", (int(last) + 1,))
+        return int(last) + 1
+
     def insert_folder(self, conn: sqlite3.Connection, name: str) -> FolderRow:
         """A fresh row for ``name`` (a stale row of a deleted folder goes first)."""
         self.drop_folder(conn, name)
         conn.execute(
-            "INSERT INTO folders (name, uidvalidity, uidnext, recent_floor, version,"
-            " expunge_version, size, ino, mtime_ns) VALUES (?, ?, 1, 1, 1, 1, 0, 0, 0)",
-            (name, self.new_uidvalidity(conn)),
+            "INSERT INTO folders (id, name, uidvalidity, uidnext, recent_floor, version,"
+            " expunge_version, size, ino, mtime_ns) VALUES (?, ?, ?, 1, 1, 1, 1, 0, 0, 0)",
+            (self.new_folder_id(conn), name, self.new_uidvalidity(conn)),
         )
         row = self.folder_by_name(conn, name)
         assert row is not None

@@ -440,3 +440,21 @@ def test_folder_changes_wait_for_other_mbox_tools(tmp_path: Path, mode: str) -> 
         proc.stdout.close()
     assert folder.append(b"y\r\n") == uid + 1
     assert [m.flags for m in folder.messages()] == [{"\\Seen"}, frozenset()]
+
+
+def test_an_open_folder_of_a_deleted_folder_never_turns_into_a_new_one(
+    store: MboxStore,
+) -> None:
+    # Folder ids key open Folder objects, watchers and caches: a new folder must not get
+    # the id of a deleted one (SQLite reuses the highest rowid after a DELETE).
+    store.create_folder(USER, "old")
+    old = store.open_folder(USER, "old")
+    woken: list[int] = []
+    store.watch(USER, "old", lambda: woken.append(1))
+    store.delete_folder(USER, "old")
+    woken.clear()
+    store.create_folder(USER, "new")
+    store.open_folder(USER, "new").append(b"for new\r\n")
+    with pytest.raises(FolderError) as info:
+        old.messages()
+    assert info.value.code == "NONEXISTENT" and woken == []
