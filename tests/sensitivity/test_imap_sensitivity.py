@@ -18,26 +18,17 @@ control runs the union of them once. ``-n 2`` works too (the runs are independen
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import shlex
-import signal
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from . import harness
+from .harness import SuiteRun
 from .imap_broken_server import VARIANTS
 
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parents[1]
 BROKEN_SERVER = HERE / "imap_broken_server.py"
-RUN_TIMEOUT = 300  # seconds per suite run; a hanging run fails the test, never the CI job
-RESULTS_SCHEMA = "mailspec-results/1"
 SUITE = "suites/imap/"
 
 # The acceptance floors: issue 9 (sessions and folders), issue 10 (messages and search).
@@ -214,82 +205,13 @@ EXPECTED: dict[str, Expectation] = {
 # A variant listed here is left out of the parametrization.
 SUITE_GAPS: dict[str, str] = {}
 
-FAILED = ("failed", "error")
-
-
-@dataclass
-class SuiteRun:
-    label: str
-    returncode: int
-    output: str
-    results: dict[str, Any] | None
-
-    def outcomes(self) -> dict[str, str]:
-        tests = (self.results or {}).get("tests", [])
-        return {test["id"]: test["outcome"] for test in tests}
-
-    def failures(self) -> list[str]:
-        return sorted(i for i, outcome in self.outcomes().items() if outcome in FAILED)
-
-    def describe(self) -> str:
-        """Everything a failed assertion should show about this run."""
-        summary = (self.results or {}).get("summary")
-        failures = self.failures()
-        listing = "\n".join(f"    {self.outcomes()[i]:7} {i}" for i in failures) or "    (none)"
-        tail = "\n".join(self.output.splitlines()[-25:])
-        return (
-            f"run against {self.label}: exit {self.returncode}, summary {summary}\n"
-            f"  {len(failures)} failed/error tests:\n{listing}\n"
-            f"  last lines of the run's output:\n{tail}"
-        )
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    """The environment without anything that could redirect or reshape the run."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MAILSPEC_", "PYTEST_XDIST_")) and k != "PYTEST_ADDOPTS"
-    }
-    env.pop("PYTEST_CURRENT_TEST", None)
-    env.update(extra)
-    return env
-
-
 def run_suite(tmp_path: Path, variant: str | None, modules: list[str]) -> SuiteRun:
-    """Suite modules against the reference server, or against a broken variant of it."""
-    results_file = tmp_path / "results.json"
-    command = [
-        sys.executable, "-m", "pytest", *(SUITE + m for m in modules), "--strict",
-        "-p", "no:cacheprovider", "-q", "--results-json", str(results_file),
-    ]  # fmt: skip
-    if variant is None:
-        label, env = "the reference server", _clean_env()
-    else:
-        launcher = shlex.join([sys.executable, str(BROKEN_SERVER), variant])
-        label, env = f"broken variant {variant!r}", _clean_env(MAILSPEC_REFERENCE_LAUNCHER=launcher)
-    # Its own session, so that on a timeout the whole group goes, the server included.
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    """IMAP suite modules (with --strict: several catchers check SHOULDs) against the
+    reference server or one of its broken variants."""
+    return harness.run_suite(
+        tmp_path, [SUITE + m for m in modules], launcher=BROKEN_SERVER, variant=variant,
+        extra=("--strict",),
     )  # fmt: skip
-    try:
-        output, _ = process.communicate(timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        text = output.decode("utf-8", "replace")
-        pytest.fail(f"the suite run against {label} took over {RUN_TIMEOUT} s:\n{text[-4000:]}")
-    text = output.decode("utf-8", "replace")
-    results = None
-    if results_file.exists():
-        results = json.loads(results_file.read_text(encoding="utf-8"))
-        assert results.get("schema") == RESULTS_SCHEMA, (
-            f"results of the run against {label} have schema {results.get('schema')!r}, "
-            f"expected {RESULTS_SCHEMA!r}"
-        )
-    return SuiteRun(label, process.returncode, text, results)
 
 
 def all_modules() -> list[str]:
@@ -308,7 +230,7 @@ def test_every_variant_is_covered():
     assert sorted(EXPECTED.keys() | SUITE_GAPS.keys()) == sorted(VARIANTS)
     assert not EXPECTED.keys() & SUITE_GAPS.keys()
     assert all(e.catchers and e.modules for e in EXPECTED.values())
-    missing = [m for m in all_modules() if not (REPO_ROOT / SUITE / m).is_file()]
+    missing = [m for m in all_modules() if not (harness.REPO_ROOT / SUITE / m).is_file()]
     assert not missing, f"modules named in EXPECTED that do not exist: {missing}"
     by_issue = {issue: [v for v, e in EXPECTED.items() if e.issue == issue] for issue in (9, 10)}
     assert len(by_issue[9]) >= MINIMUM_FOLDERS, f"issue 9: only {by_issue[9]}"

@@ -13,26 +13,16 @@ runs are independent, so ``-n 2`` works too.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import shlex
-import signal
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from . import harness
 from .broken_server import VARIANTS
+from .harness import SuiteRun
 
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parents[1]
 BROKEN_SERVER = HERE / "broken_server.py"
-RUN_TIMEOUT = 300  # seconds per suite run; a hanging run fails the test, never the CI job
-RESULTS_SCHEMA = "mailspec-results/1"
 MINIMUM_CAUGHT = 8  # the acceptance requirement's floor
 
 # variant -> the mailspec ids of the suite tests that MUST fail against it: the tests
@@ -127,82 +117,9 @@ CATCHERS: dict[str, tuple[str, ...]] = {
 # none at present. A variant listed here is left out of the parametrization.
 SUITE_GAPS: dict[str, str] = {}
 
-FAILED = ("failed", "error")
-
-
-@dataclass
-class SuiteRun:
-    label: str
-    returncode: int
-    output: str
-    results: dict[str, Any] | None
-
-    def outcomes(self) -> dict[str, str]:
-        tests = (self.results or {}).get("tests", [])
-        return {test["id"]: test["outcome"] for test in tests}
-
-    def failures(self) -> list[str]:
-        return sorted(i for i, outcome in self.outcomes().items() if outcome in FAILED)
-
-    def describe(self) -> str:
-        """Everything a failed assertion should show about this run."""
-        summary = (self.results or {}).get("summary")
-        failures = self.failures()
-        listing = "\n".join(f"    {self.outcomes()[i]:7} {i}" for i in failures) or "    (none)"
-        tail = "\n".join(self.output.splitlines()[-25:])
-        return (
-            f"run against {self.label}: exit {self.returncode}, summary {summary}\n"
-            f"  {len(failures)} failed/error tests:\n{listing}\n"
-            f"  last lines of the run's output:\n{tail}"
-        )
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    """The environment without anything that could redirect or reshape the run."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MAILSPEC_", "PYTEST_XDIST_")) and k != "PYTEST_ADDOPTS"
-    }
-    env.pop("PYTEST_CURRENT_TEST", None)
-    env.update(extra)
-    return env
-
-
 def run_suite(tmp_path: Path, variant: str | None) -> SuiteRun:
-    """The POP3 suite against the reference server, or against a broken variant of it."""
-    results_file = tmp_path / "results.json"
-    command = [
-        sys.executable, "-m", "pytest", "suites/pop3",
-        "-p", "no:cacheprovider", "-q", "--results-json", str(results_file),
-    ]  # fmt: skip
-    if variant is None:
-        label, env = "the reference server", _clean_env()
-    else:
-        launcher = shlex.join([sys.executable, str(BROKEN_SERVER), variant])
-        label, env = f"broken variant {variant!r}", _clean_env(MAILSPEC_REFERENCE_LAUNCHER=launcher)
-    # Its own session, so that on a timeout the whole group goes, the server included.
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    try:
-        output, _ = process.communicate(timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        text = output.decode("utf-8", "replace")
-        pytest.fail(f"the suite run against {label} took over {RUN_TIMEOUT} s:\n{text[-4000:]}")
-    text = output.decode("utf-8", "replace")
-    results = None
-    if results_file.exists():
-        results = json.loads(results_file.read_text(encoding="utf-8"))
-        assert results.get("schema") == RESULTS_SCHEMA, (
-            f"results of the run against {label} have schema {results.get('schema')!r}, "
-            f"expected {RESULTS_SCHEMA!r}"
-        )
-    return SuiteRun(label, process.returncode, text, results)
+    """The whole POP3 suite against the reference server or one of its broken variants."""
+    return harness.run_suite(tmp_path, ["suites/pop3"], launcher=BROKEN_SERVER, variant=variant)
 
 
 @pytest.fixture(scope="module")
