@@ -1,8 +1,11 @@
-"""A full suite run leaves mail it did not create exactly as it was (README: "Your mail
-is safe"). Against Dovecot — where RETR and FETCH BODY[] set \\Seen — with pre-existing
-mail in INBOX and in a folder of the user's own (unread, flagged, answered), the whole
-suite runs (POP3 and IMAP), then every foreign message is compared with its state
-before: bytes, flags, internal date, UID; and the folder list.
+"""A suite run leaves mail it did not create exactly as it was (README: "Your mail is
+safe"). Against Dovecot — where RETR and FETCH BODY[] set \\Seen — with pre-existing
+mail in INBOX and in a folder of the user's own (unread, flagged, answered), the POP3
+suite runs with an IMAP endpoint beside it (so seeding and the suite's own IMAP use
+happen too), then every foreign message is compared with its state before: bytes,
+flags, internal date, UID; and the folder list. The IMAP suites have the same check,
+with two workers, subscriptions and the sweep of earlier runs, in
+tests/imap_fixtures/test_sandbox_safety.py; together the two cover the whole suite.
 
 Only the standard library talks to Dovecot here (imaplib, smtplib), with BODY.PEEK so
 that taking the snapshots changes nothing.
@@ -120,6 +123,7 @@ def test_a_full_suite_run_leaves_foreign_mail_as_it_was(dovecot_with_user_mail: 
     run = subprocess.run(
         [
             sys.executable, "-m", "mailspec", "-q", "-p", "no:cacheprovider",
+            "--pyargs", "mailspec.suites.pop3",
             "--target", target.pop3.url, "--target", target.imap.url,
             "--user", account.user, "--password", account.password,
             "--seed", target.seed.url,
