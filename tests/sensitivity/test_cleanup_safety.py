@@ -38,23 +38,12 @@ def _params():
         yield pytest.param(name, id=name, marks=marks)
 
 
-def _subjects(connections: Pop3Connections) -> list[bytes]:
-    """The Subject line of every message, read with LIST and RETR only (no DELE)."""
-    client = connections.login()
-    try:
-        listing = client.command("LIST", multiline=True)
-        assert listing.ok, listing
-        subjects = []
-        for line in listing.lines or []:
-            number = int(line.split()[0])
-            message = client.command(f"RETR {number}", multiline=True)
-            assert message.ok, message
-            subject = [h for h in message.lines or [] if h.startswith(b"Subject:")]
-            subjects.append(subject[0] if subject else b"")
-        client.command("QUIT")
-        return subjects
-    finally:
-        client.close()
+def _foreign_mail_kept(data: Path) -> bool:
+    """Whether the foreign message is still in the account's INBOX file. Read from the
+    mbox itself, not over POP3: the variants break POP3 (bare LFs, replies that never
+    end), and the suite's client would refuse to RETR foreign mail anyway."""
+    [inbox] = data.rglob("INBOX.mbox")
+    return FOREIGN_SUBJECT in inbox.read_bytes()
 
 
 @pytest.mark.parametrize("variant", list(_params()))
@@ -69,15 +58,17 @@ def test_cleanup_keeps_foreign_mail(variant, tmp_path, monkeypatch):
         connections = Pop3Connections(target, account, timeout=5.0)
         try:
             maildrop = Maildrop(connections, {})
-            maildrop.seed("plain", "plain")
+            # Seeding may be refused by a broken server (it then cannot find its
+            # messages); the fixture's cleanup runs after that too, as here.
+            with contextlib.suppress(SetupError):
+                maildrop.seed("plain", "plain")
             with smtplib.SMTP(target.seed.host, target.seed.port, timeout=10) as smtp:
                 smtp.sendmail(
                     "someone@example.org", [account.address], FOREIGN_SUBJECT + b"\r\n\r\nkeep\r\n"
                 )
-            assert FOREIGN_SUBJECT in _subjects(connections)
+            assert _foreign_mail_kept(tmp_path / "data")
             with contextlib.suppress(SetupError):  # refusing to clean up is safe
                 maildrop.cleanup()
-            after = _subjects(connections)
         finally:
             connections.close_all()
-    assert FOREIGN_SUBJECT in after, f"the cleanup deleted foreign mail; left: {after}"
+    assert _foreign_mail_kept(tmp_path / "data"), "the cleanup deleted foreign mail"
