@@ -176,9 +176,14 @@ def idle_figures(target: Target, count: int) -> dict[str, float]:
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, count + 256)), hard))
     before = rss_mib(pid)
     clients = []
+    refused = ""
     try:
         for _ in range(count):
-            client = connect(target)
+            try:
+                client = connect(target)
+            except imaplib.IMAP4.error as exc:  # over the server's connection limit
+                refused = exc.args[0].decode() if isinstance(exc.args[0], bytes) else str(exc)
+                break
             ok(client.select("INBOX", readonly=True))
             clients.append(client)
         time.sleep(1)
@@ -187,6 +192,8 @@ def idle_figures(target: Target, count: int) -> dict[str, float]:
         for client in clients:
             with contextlib.suppress(Exception):
                 client.logout()
+    if refused:
+        print(f"{target.name}: connection {len(clients) + 1} refused: {refused}", file=sys.stderr)
     return {
         f"{len(clients)} idle connections: server RSS growth (MiB)": after - before,
         "per connection (KiB)": (after - before) * 1024 / max(1, len(clients)),
@@ -227,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", type=int, default=0, help="reference only: an N-message folder")
     parser.add_argument("--no-dovecot", action="store_true")
     args = parser.parse_args(argv)
+    # The servers inherit this process's fd limit and derive their connection limits from
+    # it: raise it before they start, so that --idle-connections fit under them.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, 4 * args.idle_connections + 1024)), hard))
 
     providers: dict[str, Callable] = {"reference": reference.provide}
     if not args.no_dovecot and shutil.which("dovecot"):
@@ -263,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
                         idle[name]["server RSS after it (MiB)"] = rss_mib(pid)
         except ProviderUnavailable as exc:
             print(f"{name}: not available ({exc})", file=sys.stderr)
+        print(f"{name}: {folders.get(name)} {messages.get(name)} {idle.get(name)}", file=sys.stderr)
     print("(ms: lower is better; messages/s: higher is better; ratio = reference / Dovecot)")
     show(f"Folders ({args.folders}; median of {args.rounds})", folders)
     show(f"A folder of {args.messages} messages (median of {args.rounds})", messages)
