@@ -40,6 +40,11 @@ start() {
         say "an engine already answers (not started here, so not stopped here either)"
         return 0
     fi
+    # A dockerd that was stopped a moment ago (or killed) may leave its pid file behind,
+    # and a new one refuses to start while it exists.
+    if [ -s /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+        rm -f /var/run/docker.pid
+    fi
     say "starting dockerd --iptables=false --bridge=none (log: $LOG)"
     # setsid: its own session, so the CI shell's signals do not reach it half-way;
     # it is stopped by the PID recorded here.
