@@ -362,9 +362,13 @@ def _asks_to_save(args: list[Token]) -> bool:
     )
 
 
-def store_flags(tokens: list[Token], command: Command) -> frozenset[str]:
+def store_flags(
+    tokens: list[Token], command: Command, *, unknown_system_flag: str = R.BAD_STORE_FLAG
+) -> frozenset[str]:
     """The flags of STORE: system flags (canonical spelling) and keywords; \\Recent and
     unknown system flags are refused (RFC 3501 §2.3.2: \\Recent cannot be changed)."""
+    # flag = "\\Answered" / "\\Flagged" / "\\Deleted" / "\\Seen" / "\\Draft" /
+    #        flag-keyword / flag-extension (RFC 3501 §9); APPEND shares this.
     flags = set()
     for token in tokens:
         if not isinstance(token, Atom):
@@ -372,7 +376,7 @@ def store_flags(tokens: list[Token], command: Command) -> frozenset[str]:
         if token.startswith("\\"):
             flag = canonical_flag(token)
             if flag not in SYSTEM_FLAGS:
-                raise bad(R.BAD_STORE_FLAG)
+                raise bad(unknown_system_flag)
         elif is_atom(token.encode("ascii")):
             flag = str(token)
         else:

@@ -58,12 +58,9 @@ from .command_parser import (
     RawLineTooLong,
 )
 from .command_results import Continue, Done, Failure, bad, no, status_line
-from .message_commands import MessageCommands
+from .message_commands import MessageCommands, store_flags
 from .parsed_message import ParsedCache
 from .response_encoding import (
-    SYSTEM_FLAGS,
-    canonical_flag,
-    is_atom,
     list_mailbox,
     mailbox,
     string,
@@ -915,22 +912,8 @@ class ImapSession(MessageCommands, SansIOSession):
 
     @staticmethod
     def _flags(tokens: list[Token], command: Command) -> frozenset[str]:
-        # flag = "\Answered" / "\Flagged" / "\Deleted" / "\Seen" / "\Draft" /
-        #        flag-keyword / flag-extension (RFC 3501 §9); \Recent cannot be set.
-        flags = set()
-        for token in tokens:
-            if not isinstance(token, Atom):
-                raise bad(R.BAD_ARGS.format(name=command.name))
-            if token.startswith("\\"):
-                flag = canonical_flag(token)
-                if flag not in SYSTEM_FLAGS:
-                    raise bad(R.BAD_APPEND_FLAG)
-            elif is_atom(token.encode("ascii")):
-                flag = str(token)
-            else:
-                raise bad(R.BAD_ARGS.format(name=command.name))
-            flags.add(flag)
-        return frozenset(flags)
+        # The same flag rules as STORE; \Recent cannot be set (RFC 3501 §2.3.2).
+        return store_flags(tokens, command, unknown_system_flag=R.BAD_APPEND_FLAG)
 
     def cmd_NAMESPACE(self, command: Command) -> Done:
         self._argc(command, 0)
