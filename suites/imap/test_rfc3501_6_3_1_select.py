@@ -186,15 +186,20 @@ def test_examine_of_inbox_is_read_only(imap):
 @pytest.mark.parametrize("spelling", ["inbox", "Inbox", "iNbOx"])
 def test_inbox_is_case_insensitive(imap, spelling):
     """INBOX is case-insensitive: EXAMINE of any spelling opens the same mailbox (same
-    UIDVALIDITY and EXISTS as EXAMINE INBOX)."""
+    EXISTS as EXAMINE INBOX, and the same UIDVALIDITY while INBOX holds messages)."""
     client = imap.login()
     reference = _open(client, "EXAMINE", "INBOX")
     other = _open(client, "EXAMINE", spelling)
-    expect_equal(
-        (other.codes.get("UIDVALIDITY"), other.exists),
-        (reference.codes.get("UIDVALIDITY"), reference.exists),
-        f"EXAMINE {spelling} vs EXAMINE INBOX (UIDVALIDITY, EXISTS)",
-    )
+    # UIDVALIDITY qualifies UIDs (RFC 3501 §2.3.1.1): an empty INBOX has none to keep,
+    # so its value may differ from one open to the next (Mailutils uses the clock).
+    if reference.exists:
+        expect_equal(
+            (other.codes.get("UIDVALIDITY"), other.exists),
+            (reference.codes.get("UIDVALIDITY"), reference.exists),
+            f"EXAMINE {spelling} vs EXAMINE INBOX (UIDVALIDITY, EXISTS)",
+        )
+    else:
+        expect_equal(other.exists, reference.exists, f"EXAMINE {spelling} vs EXAMINE INBOX (EXISTS)")
 
 
 @pytest.mark.rfc(3501, "2.3.1.1", "MUST")
