@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .delivery import DeliveryHandler
+from .delivery import DEFAULT_MAX_MESSAGE_SIZE, DeliveryHandler
 from .delivery import start_listener as start_delivery_listener
 from .imap.transport import ImapServer, ImapTransportConfig
 from .imap.transport import SessionFactory as ImapSessionFactory
@@ -103,6 +103,13 @@ def add_limit_options(p: argparse.ArgumentParser) -> None:
         default=300.0,
         help="SMTP/LMTP: seconds without a complete command before 421 and close",
     )
+    p.add_argument(
+        "--max-message-size",
+        type=_positive_int,
+        default=DEFAULT_MAX_MESSAGE_SIZE,
+        help="SMTP/LMTP: largest message in octets, announced as EHLO SIZE; a larger "
+        "one gets 552 and nothing is stored (default: %(default)s)",
+    )
 
 
 def connection_limits(args: argparse.Namespace, listeners: int) -> ConnectionLimits:
@@ -111,6 +118,16 @@ def connection_limits(args: argparse.Namespace, listeners: int) -> ConnectionLim
         max_connections=args.max_connections or None,
         max_per_address=args.max_connections_per_address or None,
     )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _port(server: Any) -> int | None:
@@ -200,12 +217,12 @@ async def serve(
     if args.smtp_port is not None:
         servers["smtp"] = await start_delivery_listener(
             handler, args.host, args.smtp_port, lmtp=False, hostname=args.hostname,
-            limits=limits, timeout=args.smtp_timeout,
+            limits=limits, timeout=args.smtp_timeout, max_message_size=args.max_message_size,
         )  # fmt: skip
     if args.lmtp_port is not None:
         servers["lmtp"] = await start_delivery_listener(
             handler, args.host, args.lmtp_port, lmtp=True, hostname=args.hostname,
-            limits=limits, timeout=args.smtp_timeout,
+            limits=limits, timeout=args.smtp_timeout, max_message_size=args.max_message_size,
         )  # fmt: skip
 
     stop = asyncio.Event()

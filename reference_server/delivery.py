@@ -44,6 +44,9 @@ from .users import UserDb
 log = logging.getLogger("mailspec.reference_server.delivery")
 
 DEFAULT_TIMEOUT = 300.0  # RFC 5321 §4.5.3.2.7: the server timeout is 5 minutes
+# aiosmtpd's own default; announced as EHLO SIZE (RFC 1870), and a DATA over it gets
+# 552 with nothing stored (RFC 1870 §6.3; aiosmtpd discards the rest of the data).
+DEFAULT_MAX_MESSAGE_SIZE = 32 * 1024 * 1024
 S421_TIMEOUT = b"421 4.4.2 timeout waiting for a command, closing connection\r\n"
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -171,7 +174,12 @@ class DeliveryHandler:
 
 
 def smtp_factory(
-    handler: DeliveryHandler, *, lmtp: bool, hostname: str, timeout: float = DEFAULT_TIMEOUT
+    handler: DeliveryHandler,
+    *,
+    lmtp: bool,
+    hostname: str,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
 ) -> Any:
     cls = _LMTP if lmtp else _SMTP
 
@@ -183,6 +191,7 @@ def smtp_factory(
             enable_SMTPUTF8=True,
             decode_data=False,
             timeout=timeout,
+            data_size_limit=max_message_size,
             loop=asyncio.get_running_loop(),
         )
 
@@ -198,9 +207,13 @@ async def start_listener(
     hostname: str,
     limits: ConnectionLimits,
     timeout: float = DEFAULT_TIMEOUT,
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
 ) -> Listener:
     """An SMTP or LMTP listener on the generic transport's accept loop and limits."""
-    make_smtp = smtp_factory(handler, lmtp=lmtp, hostname=hostname, timeout=timeout)
+    make_smtp = smtp_factory(
+        handler, lmtp=lmtp, hostname=hostname, timeout=timeout,
+        max_message_size=max_message_size,
+    )  # fmt: skip
 
     def make(on_close: Callable[[], None]) -> asyncio.Protocol:
         protocol = make_smtp()

@@ -9,6 +9,7 @@ import smtplib
 import socket
 import ssl
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -92,6 +93,40 @@ def test_lmtp_replies_per_recipient(server_factory: ServerFactory) -> None:
         client = pop(server, user)
         assert client.retr(1)[1] == [b"Subject: lmtp", b"", b"body"]
         client.quit()
+
+
+def test_message_over_the_size_limit_is_refused_and_not_stored(
+    server_factory: ServerFactory,
+) -> None:
+    server = server_factory.start("--max-message-size", "2000")
+    with smtplib.SMTP("127.0.0.1", server.port("smtp"), timeout=READ_TIMEOUT) as smtp:
+        smtp.ehlo()
+        assert smtp.esmtp_features.get("size") == "2000"  # RFC 1870 §4: announced
+        big = b"Subject: big\r\n\r\n" + b"x" * 3000 + b"\r\n"
+        # A client that declares the size (MAIL FROM ... SIZE=) is refused at MAIL.
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            smtp.sendmail("s@example.org", ["mailspec1@localhost"], big)
+        assert refused.value.smtp_code == 552
+        # One that does not is refused after DATA, and the message is dropped.
+        assert smtp.mail("s@example.org")[0] == 250
+        assert smtp.rcpt("mailspec1@localhost")[0] == 250
+        code, _ = smtp.data(big)
+        assert code == 552
+        # The session goes on: a message within the limit is delivered.
+        smtp.sendmail("s@example.org", ["mailspec1@localhost"], b"Subject: ok\r\n\r\nx\r\n")
+    client = pop(server)
+    assert client.stat()[0] == 1
+    assert b"Subject: ok" in client.retr(1)[1]
+    client.quit()
+
+
+def test_max_message_size_must_be_positive(server_factory: ServerFactory) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "reference_server", "--max-message-size", "0"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "--max-message-size: must be at least 1, not 0" in run.stderr
 
 
 def test_uidl_stable_across_restart_and_quit_deletes(server_factory: ServerFactory) -> None:
