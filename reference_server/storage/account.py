@@ -19,7 +19,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from . import folder_names as names
@@ -183,7 +183,7 @@ class Account:
         tree = names.walk(self.root)
         return [FolderEntry(n, tree[n].selectable) for n in sorted(tree)]
 
-    def create_folder(self, name: str) -> None:
+    def create_folder(self, name: str, special_use: Collection[str] = ()) -> None:
         if name.endswith(names.DELIMITER) and not name.endswith(names.DELIMITER * 2):
             name = name[:-1]  # RFC 3501 §6.3.3: a trailing delimiter only declares intent
         name = names.check(name)
@@ -206,7 +206,13 @@ class Account:
                 raise storage_error(exc, "cannot create mailbox") from exc
             crashpoint("create-before-index")
             with self.db.tx() as conn:
-                self.db.insert_folder(conn, name)
+                row = self.db.insert_folder(conn, name)
+                if special_use:
+                    # RFC 6154 §3: the folder and its special use in one commit.
+                    conn.execute(
+                        "INSERT INTO special_use VALUES (?, ?)",
+                        (row.id, " ".join(sorted(set(special_use)))),
+                    )
 
     def delete_folder(self, name: str) -> None:
         name = names.check(name)
@@ -376,6 +382,17 @@ class Account:
                 conn.execute("DELETE FROM intents WHERE kind = 'rename-inbox' AND new = ?", (new,))
         self.notify(fid)
         self.notify(moved.id)
+
+    # -- special uses (RFC 6154) ----------------------------------------------------------
+    def special_uses(self) -> dict[str, frozenset[str]]:
+        """Folder name -> its special-use attributes, for folders that have any. Keyed
+        by folder id in the index, so a use follows RENAME and goes with DELETE."""
+        self.ensure()
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT f.name, s.uses FROM special_use s JOIN folders f ON f.id = s.folder"
+            ).fetchall()
+        return {name: frozenset(uses.split()) for name, uses in rows if uses}
 
     # -- subscriptions ------------------------------------------------------------------
     def subscriptions(self) -> set[str]:

@@ -3,8 +3,9 @@
 It holds what the mbox text cannot: per folder the UIDVALIDITY, UIDNEXT, the \\Recent
 floor, a change counter and the stamp (size, inode, mtime) of the file as last
 indexed; per message its UID, byte range in the file, sha1, wire size, internal date
-and flags; the subscriptions; and the intents of operations that touch several files
-(a RENAME in progress). See ``storage/__init__.py`` for why SQLite and how it stays
+and flags; the subscriptions; the RFC 6154 special uses of folders (a table created
+IF NOT EXISTS, so an older index file gains it when opened); and the intents of
+operations that touch several files (a RENAME in progress). See ``storage/__init__.py`` for why SQLite and how it stays
 consistent with the mbox files.
 
 Connections are per thread (sqlite3 objects must not cross threads). Writes go through
@@ -66,6 +67,10 @@ CREATE TABLE IF NOT EXISTS removals (   -- the UIDs a rewrite in progress remove
     PRIMARY KEY (folder, uid)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS subscriptions (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS special_use (  -- RFC 6154 attributes (CREATE ... (USE (...)))
+    folder INTEGER PRIMARY KEY,           -- folders.id: follows RENAME, dropped with the folder
+    uses TEXT NOT NULL                    -- space-separated, e.g. "\\Sent \\Archive"
+);
 CREATE TABLE IF NOT EXISTS intents (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -264,6 +269,7 @@ class AccountDb:
         if old is not None:
             conn.execute("DELETE FROM messages WHERE folder = ?", (old.id,))
             conn.execute("DELETE FROM removals WHERE folder = ?", (old.id,))
+            conn.execute("DELETE FROM special_use WHERE folder = ?", (old.id,))
             conn.execute("DELETE FROM folders WHERE id = ?", (old.id,))
 
     @staticmethod

@@ -171,8 +171,9 @@ class FolderStore(Protocol):
         """Every folder and \\Noselect hierarchy level of ``user``, INBOX included."""
         ...
 
-    def create_folder(self, user: str, name: str) -> None:
-        """Create ``name``; missing superiors become \\Noselect levels (RFC 3501 §6.3.3);
+    def create_folder(self, user: str, name: str, special_use: Collection[str] = ()) -> None:
+        """Create ``name`` (with these RFC 6154 special-use attributes, stored in the same
+        step, already validated by the caller); missing superiors become \\Noselect levels (RFC 3501 §6.3.3);
         one trailing delimiter is ignored; a \\Noselect level may be created as a folder.
         FolderError ALREADYEXISTS (INBOX, an existing folder), or CANNOT for a refused
         name. Every method taking a name raises CANNOT for a refused one: empty, an empty
@@ -196,6 +197,11 @@ class FolderStore(Protocol):
         and leaves INBOX empty with its UIDVALIDITY and UIDNEXT (RFC 3501 §6.3.5); INBOX's
         inferiors stay. FolderError NONEXISTENT (old), ALREADYEXISTS (new exists), CANNOT
         (into its own inferior), INUSE (RENAME INBOX while a POP3 session holds it)."""
+        ...
+
+    def special_uses(self, user: str) -> dict[str, frozenset[str]]:
+        """Folder name -> its special-use attributes (RFC 6154), for folders with any.
+        A use follows its folder through RENAME and goes with DELETE."""
         ...
 
     def subscriptions(self, user: str) -> set[str]: ...

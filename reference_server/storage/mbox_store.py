@@ -185,8 +185,11 @@ class MboxStore:
     def list_folders(self, user: str) -> list[FolderEntry]:
         return self.account(user).list_folders()
 
-    def create_folder(self, user: str, name: str) -> None:
-        self.account(user).create_folder(name)
+    def create_folder(self, user: str, name: str, special_use: Collection[str] = ()) -> None:
+        self.account(user).create_folder(name, special_use)
+
+    def special_uses(self, user: str) -> dict[str, frozenset[str]]:
+        return self.account(user).special_uses()
 
     def delete_folder(self, user: str, name: str) -> None:
         self.account(user).delete_folder(name)

@@ -27,6 +27,7 @@ class MemFolderData:
     version: int = 0
     selectable: bool = True
     inuse: bool = False  # a POP3 session holds this maildrop
+    special_use: frozenset[str] = frozenset()  # RFC 6154; moves with the data on RENAME
 
 
 class MemFolder:
@@ -160,7 +161,7 @@ class MemStore:
         if not name or any(not p or p in (".", "..") for p in parts) or "\0" in name:
             raise FolderError("invalid name", code="CANNOT")
 
-    def create_folder(self, user: str, name: str) -> None:
+    def create_folder(self, user: str, name: str, special_use: Collection[str] = ()) -> None:
         self._check_name(name)
         folders = self.account(user)
         existing = folders.get(name)
@@ -168,11 +169,15 @@ class MemStore:
             if existing.selectable:
                 raise FolderError("exists", code="ALREADYEXISTS")
             existing.selectable = True
+            existing.special_use = frozenset(special_use)
             return
         parts = name.split(DELIM)
         for depth in range(1, len(parts)):
             folders.setdefault(DELIM.join(parts[:depth]), MemFolderData(DELIM.join(parts[:depth])))
-        folders[name] = MemFolderData(name)
+        folders[name] = MemFolderData(name, special_use=frozenset(special_use))
+
+    def special_uses(self, user: str) -> dict[str, frozenset[str]]:
+        return {n: d.special_use for n, d in self.account(user).items() if d.special_use}
 
     def delete_folder(self, user: str, name: str) -> None:
         folders = self.account(user)
@@ -187,6 +192,7 @@ class MemStore:
                 raise FolderError("has inferiors", code="CANNOT")
             data.messages.clear()
             data.selectable = False
+            data.special_use = frozenset()
             self.changed(user, data)
             return
         del folders[name]
