@@ -46,7 +46,7 @@ from typing import Protocol
 from ..storage.interface import Folder, FolderError, FolderStore, StorageError
 from ..transport.events import Close, Event, Send, SendStream, StartTls
 from ..transport.session import SansIOSession
-from . import dates, listing, mailbox_names
+from . import dates, listing, mailbox_names, special_use
 from . import replies as R
 from .command_parser import (
     Command,
@@ -304,6 +304,8 @@ class ImapSession(MessageCommands, SansIOSession):
             "CHILDREN",
             "LIST-EXTENDED",
             "LIST-STATUS",
+            "SPECIAL-USE",
+            "CREATE-SPECIAL-USE",
             "STATUS=SIZE",
         ]
         caps += self.extra_capabilities()
@@ -622,8 +624,18 @@ class ImapSession(MessageCommands, SansIOSession):
         return self._select(command, read_only=True)
 
     def cmd_CREATE(self, command: Command) -> Done:
-        (token,) = self._argc(command, 1)
+        token, *params = self._argc(command, 1, 2)
         name = self._mailbox_arg(token, command)
+        uses: frozenset[str] = frozenset()
+        if params:
+            # RFC 4466 create-params; RFC 6154 §3 CREATE-SPECIAL-USE: a use that cannot
+            # be given means NO [USEATTR] and no mailbox (checked before creating).
+            try:
+                uses = special_use.create_uses(params[0])
+            except special_use.CreateParamError as exc:
+                raise bad(R.BAD_CREATE_PARAMS.format(reason=exc)) from None
+            except special_use.UseRefused as exc:
+                raise no(R.NO_USEATTR.format(reason=exc), "USEATTR") from None
         # RFC 3501 §6.3.3: a trailing delimiter only declares the intent to create
         # inferiors; the name is created without it.
         if name.endswith(listing.DELIMITER) and len(name) > 1:
@@ -631,7 +643,10 @@ class ImapSession(MessageCommands, SansIOSession):
         if name == "INBOX":
             raise no(R.NO_ALREADYEXISTS, "ALREADYEXISTS")
         try:
-            self.store.create_folder(self._user(), name)
+            if uses:
+                self.store.create_folder(self._user(), name, uses)
+            else:
+                self.store.create_folder(self._user(), name)
         except (FolderError, StorageError) as exc:
             raise self._folder_failure(exc) from None
         return Done()
@@ -734,10 +749,10 @@ class ImapSession(MessageCommands, SansIOSession):
         else:
             patterns = [self._pattern(args[1], command)]
         for option in select_opts:
-            if option not in ("SUBSCRIBED", "REMOTE", "RECURSIVEMATCH"):
+            if option not in ("SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"):
                 raise bad(R.BAD_LIST_OPTION.format(option=option))
-        if "RECURSIVEMATCH" in select_opts and "SUBSCRIBED" not in select_opts:
-            # RFC 5258 §3: RECURSIVEMATCH alone is a syntax error (BAD).
+        if "RECURSIVEMATCH" in select_opts and not set(select_opts) - {"RECURSIVEMATCH", "REMOTE"}:
+            # RFC 5258 §3: RECURSIVEMATCH alone (or only with REMOTE) is a syntax error.
             raise bad(R.BAD_LIST_RECURSIVEMATCH)
         return_subscribed = False
         status_items: list[str] = []
@@ -748,6 +763,8 @@ class ImapSession(MessageCommands, SansIOSession):
                 return_subscribed = True
             elif option == "CHILDREN":
                 pass  # \HasChildren / \HasNoChildren are always returned (RFC 3348)
+            elif option == "SPECIAL-USE":
+                pass  # RFC 6154 §2: special uses are always returned (the MAY)
             elif option == "STATUS" and i + 1 < len(return_opts):
                 # RFC 5819 §2: STATUS (items) as a return option.
                 i += 1
@@ -768,13 +785,15 @@ class ImapSession(MessageCommands, SansIOSession):
             subscribed_only="SUBSCRIBED" in select_opts,
             recursive_match="RECURSIVEMATCH" in select_opts,
             return_subscribed=return_subscribed,
+            special_use_only="SPECIAL-USE" in select_opts,
             extended=extended,
             status_items=tuple(status_items),
         )
         try:
             entries = self.store.list_folders(self._user())
             subscriptions = self.store.subscriptions(self._user())
-            items = listing.list_items(request, entries, subscriptions)
+            uses = self.store.special_uses(self._user())
+            items = listing.list_items(request, entries, subscriptions, uses)
             for item in items:
                 line = (b"LIST (" + " ".join(item.attributes).encode() + b') "/" '
                         + list_mailbox(item.name))  # fmt: skip

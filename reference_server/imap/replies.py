@@ -54,6 +54,8 @@ NO_NOSELECT = "mailbox cannot be selected (\\Noselect)"
 NO_ALREADYEXISTS = "mailbox already exists"
 NO_BAD_NAME = "mailbox name is not valid modified UTF-7: {reason}"
 NO_NOT_SUBSCRIBED = "not subscribed to that name"
+BAD_CREATE_PARAMS = "CREATE parameters: {reason}"  # RFC 4466 create-params
+NO_USEATTR = "{reason}; nothing created"  # RFC 6154 §3
 
 # RFC 3501 §6.3.8 LIST, RFC 5258 LIST-EXTENDED.
 BAD_LIST_RECURSIVEMATCH = "RECURSIVEMATCH needs another selection option"
