@@ -137,6 +137,17 @@ class LsubListsEverything(Variant):
         return Done()
 
 
+class SpecialUseSelectionIgnored(Variant):
+    """LIST (SPECIAL-USE) ignores the selection option: every matching folder comes back
+    (with its uses, as for RETURN (SPECIAL-USE)), not only those that have one."""
+
+    def cmd_LIST(self, command: Command) -> Done:
+        args = list(command.args)
+        if args and isinstance(args[0], list):
+            args[0] = [o for o in args[0] if not (isinstance(o, Atom) and o.upper() == "SPECIAL-USE")]
+        return super().cmd_LIST(dataclasses.replace(command, args=args))
+
+
 def _utf7_codec_decode(raw: bytes) -> str:
     """The classic shortcut: modified UTF-7 read with the UTF-7 codec ("&" -> "+",
     "," -> "/"). "&-" then reads as "+", and "," in plain text as "/"."""
@@ -519,6 +530,7 @@ VARIANTS: dict[str, type[Variant]] = {
     "idle-loses-updates": IdleLosesUpdates,
     "failed-select-keeps-mailbox": FailedSelectKeepsMailbox,
     "logout-without-bye": LogoutWithoutBye,
+    "special-use-selection-ignored": SpecialUseSelectionIgnored,
     # issue 10: messages and search
     "search-dates-from-header": SearchDatesFromHeader,
     "search-case-sensitive": SearchCaseSensitive,
