@@ -10,6 +10,7 @@ from mailspec.fixtures.requirements import expect, expect_equal
 from ._message_helpers import (
     SYSTEM_FLAGS,
     append_attempt,
+    date_time,
     fetch_one,
     flag_set,
     load,
@@ -84,9 +85,13 @@ def test_append_without_flags_gives_an_empty_flag_list(imap, imap_sandbox):
 )
 def test_append_sets_the_internal_date(imap, imap_sandbox, moment):
     """If a date-time is specified, the internal date SHOULD be set in the resulting
-    message: INTERNALDATE names the same instant."""
+    message: INTERNALDATE names the same instant. Every zone here is a valid §9 zone
+    ("+" / "-") 4DIGIT, so a refused APPEND is this deviation, not a broken setup."""
     box = new_box(imap, imap_sandbox)
-    stored = box.add("plain", date=moment)
+    result, stored = append_attempt(box.client, box.name, "plain", date=moment)
+    expect(result.ok, f"APPEND with the date-time {date_time(moment)!r}", expected="OK",
+           actual=result)
+    box.messages.append(stored)
     box.select()
     got = fetch_one(box.client, stored.uid, "INTERNALDATE", uid=True)["INTERNALDATE"]
     expect_equal(got, moment, "INTERNALDATE (as an instant) of the appended message")

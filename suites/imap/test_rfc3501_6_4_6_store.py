@@ -112,10 +112,13 @@ def test_keywords_can_be_stored_when_permanentflags_allow(imap, imap_sandbox, op
 
 @pytest.mark.rfc(3501, "6.4.6", "MUST")
 def test_keywords_can_be_removed(imap, imap_sandbox):
-    """-FLAGS removes a keyword like a system flag."""
-    box, selected = _box(imap, imap_sandbox, flags=["$Remove", "$Keep", "\\Seen"])
-    if "\\*" not in (selected.permanent_flags or ()):
+    """-FLAGS removes a keyword like a system flag (where PERMANENTFLAGS has \\*: only
+    then can the keywords be set in the first place)."""
+    box = new_box(imap, imap_sandbox, stem="store")
+    if "\\*" not in (select(box.client, box.name).permanent_flags or ()):
         pytest.skip("PERMANENTFLAGS has no \\*")
+    box.add("plain", flags=["$Remove", "$Keep", "\\Seen"])
+    box.select()
     box.client.command("STORE", "1", "-FLAGS", ["$Remove"])
     expect_equal(_flags(box.client), flag_set(["$Keep", "\\Seen"]), "flags after -FLAGS ($Remove)")
 
