@@ -16,6 +16,7 @@ from mailspec.fixtures.imap.response_types import (
     EsearchData,
     FetchData,
     ListData,
+    Literal8,
     Multipart,
     Namespace,
     NamespaceData,
@@ -46,6 +47,8 @@ texts = st.text(TEXT_ALPHABET, max_size=40)
 strings = st.text(st.characters(min_codepoint=1, max_codepoint=127), max_size=30)
 nstrings = st.none() | strings
 raw_strings = st.binary(max_size=30).filter(lambda b: b"\0" not in b)
+# RFC 3516: a BINARY[...] value may also be a literal8, which may hold any octet.
+literal8s = st.binary(max_size=30).map(Literal8)
 
 system_flags = st.sampled_from(["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"])
 flags = system_flags | atoms.map(lambda a: "\\" + a) | atoms.filter(lambda a: a.upper() != "NIL")
@@ -251,7 +254,9 @@ def fetch_data(draw: st.DrawFn) -> FetchData:
         elif kind in ("BODY", "BODYSTRUCTURE"):
             items[kind] = draw(body_parts())
         else:
-            items[draw(section_keys)] = draw(st.none() | raw_strings)
+            key = draw(section_keys)
+            values = st.none() | raw_strings
+            items[key] = draw(values | literal8s if key.startswith("BINARY[") else values)
     return FetchData(items)
 
 
@@ -413,5 +418,23 @@ tagged = st.builds(
 )
 continuations = st.builds(Continuation, texts, optional_codes)
 fetches = st.builds(Untagged, st.just("FETCH"), nz_numbers, fetch_data())
+
+
+@st.composite
+def binary_fetch_data(draw: st.DrawFn) -> FetchData:
+    """BINARY[section]<origin> values (literal8 mostly) and BINARY.SIZE (RFC 3516 §4.3)."""
+    items: dict[str, Any] = {}
+    for _ in range(draw(st.integers(1, 4))):
+        part = ".".join(str(n) for n in draw(st.lists(st.integers(1, 12), max_size=3)))
+        if draw(st.booleans()):
+            items[f"BINARY.SIZE[{part}]"] = draw(numbers)
+            continue
+        origin = draw(st.none() | numbers)
+        key = f"BINARY[{part}]" + ("" if origin is None else f"<{origin}>")
+        items[key] = draw(literal8s | literal8s | raw_strings | st.none())
+    return FetchData(items)
+
+
+binary_fetches = st.builds(Untagged, st.just("FETCH"), nz_numbers, binary_fetch_data())
 # Untagged data is where the grammar is; weight it over the simple status lines.
 responses = st.one_of(untagged(), untagged(), untagged(), fetches, fetches, tagged, continuations)

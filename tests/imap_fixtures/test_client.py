@@ -8,6 +8,7 @@ import pytest
 from mailspec.fixtures.core.transcript import Transcript
 from mailspec.fixtures.imap.client import ImapClient, ServerClosed
 from mailspec.fixtures.imap.command_args import Astring, Literal, Quoted, encode
+from mailspec.fixtures.imap.response_types import Literal8
 from mailspec.fixtures.requirements import ServerTimeout, WireViolation
 
 from .fake_imap import Connection, fake_imap, standard
@@ -232,6 +233,27 @@ def test_responses_split_across_reads_and_many_in_one_read(client_for):
         result = client.command("FETCH", "1", "BODY[]")
         assert result.untagged[0].data["BODY[]"] == b"hello world"
         assert len(result.untagged_of("EXISTS")) == 50 and result.ok
+
+
+def test_a_binary_literal8_split_across_reads(client_for):
+    """RFC 3516 §4.3: BINARY[1]<4> ~{n} -- the octets (NUL, CR LF among them) are read
+    by count, whatever arrives in which read, and come back as Literal8."""
+    content = b"\x00\r\n)\r\na1 OK fake\r\n\x00"
+
+    def handle(line: bytes, conn: Connection) -> None:
+        tag = line.split(b" ")[0]
+        reply = b"* 1 FETCH (BINARY[1]<4> ~{%d}\r\n%s UID 3)\r\n" % (len(content), content)
+        for index in range(0, len(reply), 4):
+            conn.send(reply[index : index + 4])
+            time.sleep(0.002)
+        conn.send(tag + b" OK done\r\n")
+
+    with fake_imap(handle) as (port, _):
+        client = client_for(port)
+        result = client.command("FETCH", "1", "BINARY.PEEK[1]<4.30>")
+        [fetch] = result.data_of("FETCH")
+        assert fetch["BINARY[1]<4>"] == content and fetch["UID"] == 3
+        assert isinstance(fetch["BINARY[1]<4>"], Literal8) and result.ok
 
 
 def test_login_does_starttls_first_where_logindisabled(tmp_path):

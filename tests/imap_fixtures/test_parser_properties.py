@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mailspec.fixtures.imap.response_parser import ImapSyntaxError, Incomplete, parse_response
 from mailspec.fixtures.imap.response_types import Literal8
 
-from .strategies import responses, tagged, untagged
+from .strategies import binary_fetches, responses, tagged, untagged
 from .wire_writer import Writer
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -31,6 +31,21 @@ def test_well_formed_responses_round_trip(response, seed):
     parsed = parse_response(data)
     assert parsed == response
     assert parsed.raw == data
+
+
+@SETTINGS
+@given(binary_fetches, st.integers(0, 2**16), st.data())
+def test_binary_fetches_round_trip_and_frame(response, seed, data):
+    """RFC 3516: BINARY[...]<origin> values as literal8 (NUL and CRLF inside) parse back
+    to the same octets and type; cut anywhere, the response is incomplete, not wrong."""
+    raw = wire(response, seed)
+    parsed = parse_response(raw)
+    assert parsed == response
+    for key, value in response.data.items.items():
+        assert type(parsed.data[key]) is type(value)
+    cut = data.draw(st.integers(0, len(raw) - 1))
+    with pytest.raises(Incomplete):
+        parse_response(raw[:cut])
 
 
 @SETTINGS

@@ -15,6 +15,7 @@ from mailspec.fixtures.imap.response_parser import (
 )
 from mailspec.fixtures.imap.response_types import (
     Continuation,
+    Literal8,
     Multipart,
     ResponseCode,
     SinglePart,
@@ -223,3 +224,82 @@ def test_binary_with_an_origin():
     parsed = parse_response(b"* 1 FETCH (BINARY[1]<4> ~{3}\r\nabc BINARY.SIZE[1] 9)\r\n")
     assert parsed.data["BINARY[1]<4>"] == b"abc" and parsed.data["BINARY.SIZE[1]"] == 9
     assert error_at(b"* 1 FETCH (BINARY.SIZE[1]<4> 9)\r\n").offset == 25
+
+
+# -- RFC 3516 BINARY in FETCH responses ------------------------------------------------
+# msg-att-static =/ "BINARY" section-binary SP (nstring / literal8)
+#                 / "BINARY.SIZE" section-binary SP number        (RFC 3516 §7)
+# section-binary = "[" [section-part] "]"
+# §4.3 names the response item BINARY<section-binary>[<<number>>]: "If <number> is
+# present it refers to the offset within the DECODED section data" -- the origin of a
+# partial FETCH, which §7's ABNF leaves out; servers send it (as for BODY[]<origin>),
+# so it is accepted, and only on BINARY (never on BINARY.SIZE).
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "value"),
+    [
+        (b"* 1 FETCH (BINARY[1]<4> ~{10}\r\n0123\x00\x006789)\r\n", "BINARY[1]<4>",
+         Literal8(b"0123\x00\x006789")),
+        (b"* 1 FETCH (BINARY[] ~{4}\r\n\x00\xff\r\n)\r\n", "BINARY[]", Literal8(b"\x00\xff\r\n")),
+        (b"* 1 FETCH (binary[1]<0> ~{1}\r\n\x00)\r\n", "BINARY[1]<0>", Literal8(b"\x00")),
+        (b"* 1 FETCH (BINARY[1]<04> ~{0}\r\n)\r\n", "BINARY[1]<4>", Literal8(b"")),
+        (b"* 2 FETCH (BINARY[1.2] {3}\r\nabc)\r\n", "BINARY[1.2]", b"abc"),
+        (b'* 2 FETCH (BINARY[1]<7> "")\r\n', "BINARY[1]<7>", b""),
+        (b"* 2 FETCH (BINARY[2] NIL)\r\n", "BINARY[2]", None),
+        (b"* 2 FETCH (BINARY.SIZE[] 0)\r\n", "BINARY.SIZE[]", 0),
+        (b"* 2 FETCH (BINARY.SIZE[3.1] 4294967296)\r\n", "BINARY.SIZE[3.1]", 2**32),
+    ],
+)  # fmt: skip
+def test_binary_fetch_items_accepted(data, key, value):
+    """literal8 (any octet, NUL included) only for BINARY[...], with or without the
+    partial's origin; a plain literal, quoted string or NIL also serve (nstring)."""
+    parsed = parse_response(data)
+    assert parsed.data[key] == value
+    assert type(parsed.data[key]) is type(value)
+
+
+def test_binary_literal8_among_other_items():
+    data = b"* 3 FETCH (UID 9 BINARY[1]<4> ~{3}\r\n\x00\r\n BINARY.SIZE[1] 7 FLAGS (\\Seen))\r\n"
+    parsed = parse_response(data)
+    assert parsed.number == 3
+    assert dict(parsed.data.items) == {
+        "UID": 9, "BINARY[1]<4>": b"\x00\r\n", "BINARY.SIZE[1]": 7, "FLAGS": ("\\Seen",),
+    }  # fmt: skip
+
+
+def test_binary_literal8_cut_short_is_incomplete():
+    data = b"* 1 FETCH (BINARY[1]<4> ~{10}\r\n0123\x00\x006789)\r\n"
+    for cut in (30, 33, 40, len(data) - 1):
+        with pytest.raises(Incomplete):
+            parse_response(data[:cut])
+
+
+@pytest.mark.parametrize(
+    ("data", "offset", "fragment"),
+    [
+        # A plain literal may not hold NUL (CHAR8); only literal8 may.
+        (b"* 1 FETCH (BINARY[1]<4> {3}\r\na\x00c)\r\n", 30, "NUL"),
+        # BODY[...] and RFC822 values are nstring: no literal8 there.
+        (b"* 1 FETCH (BODY[1] ~{3}\r\na\x00c)\r\n", 19, "string"),
+        (b"* 1 FETCH (RFC822 ~{1}\r\na)\r\n", 18, "string"),
+        # BINARY.SIZE is a number, and has no origin.
+        (b"* 1 FETCH (BINARY.SIZE[1] ~{1}\r\n9)\r\n", 26, "number"),
+        (b"* 1 FETCH (BINARY.SIZE[1]<4> 9)\r\n", 25, ""),
+        # The response's origin is one number, not the request's <start.count>.
+        (b"* 1 FETCH (BINARY[1]<4.5> ~{1}\r\na)\r\n", 22, "'>'"),
+        (b"* 1 FETCH (BINARY[1]<> ~{1}\r\na)\r\n", 21, "number"),
+        # section-binary holds part numbers only, each non-zero.
+        (b"* 1 FETCH (BINARY[1.TEXT] ~{1}\r\na)\r\n", 20, "number"),
+        (b"* 1 FETCH (BINARY[0] ~{1}\r\na)\r\n", 18, "non-zero"),
+        # A server's literal8 has no "+"; its length is exact.
+        (b"* 1 FETCH (BINARY[1] ~{3+}\r\nabc)\r\n", 24, "'+'"),
+        (b"* 1 FETCH (BINARY[1] ~{3}\r\nabcd)\r\n", 30, "space"),
+        (b"* 1 FETCH (BINARY[1] ~ {3}\r\nabc)\r\n", 22, "'{'"),
+        (b"* 1 FETCH (BINARY[1]<4> ~{3}\r\nabc BINARY[1]<4> ~{1}\r\nx)\r\n", 34, "twice"),
+    ],
+)  # fmt: skip
+def test_binary_fetch_violations_point_at_the_byte(data, offset, fragment):
+    error = error_at(data)
+    assert error.offset == offset, str(error)
+    assert fragment in str(error)
