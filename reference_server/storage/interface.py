@@ -92,6 +92,15 @@ class StoredMessage:
     flags: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class AppendItem:
+    """One message of ``Folder.append_batch`` (RFC 3502 MULTIAPPEND)."""
+
+    message: bytes
+    flags: frozenset[str] = frozenset()
+    internal_date: datetime | None = None
+
+
 class Folder(Protocol):
     """An open folder. Methods are safe to call from worker threads; each call sees the
     current state (another session's or a delivery's changes included)."""
@@ -130,6 +139,12 @@ class Folder(Protocol):
         internal_date: datetime | None = None,
     ) -> int:
         """Append durably (returns once safe, like ``deliver``); returns the new UID."""
+        ...
+
+    def append_batch(self, items: Sequence[AppendItem]) -> list[int]:
+        """Append every item durably as one step (RFC 3502 MULTIAPPEND: all or none):
+        after an error, or a crash at any point before it returns, none of them is in
+        the folder; returns the new UIDs, ascending, in the items' order."""
         ...
 
     def store_flags(self, changes: Mapping[int, frozenset[str]]) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mailspec.reference_server.storage import MboxStore
-from mailspec.reference_server.storage.interface import Folder
+from mailspec.reference_server.storage.interface import AppendItem, Folder
 
 USER = "mailspec1"
 WHEN = datetime(2020, 5, 17, 8, 9, 10, tzinfo=UTC)
@@ -62,6 +62,12 @@ def op(store: MboxStore, name: str) -> None:
         src.append(
             message("new", 3_000_000), flags=frozenset({"\\Flagged", "$x"}), internal_date=WHEN
         )
+    elif name == "append-batch":  # RFC 3502 MULTIAPPEND: all three or none
+        src.append_batch([
+            AppendItem(message("batch0", 1_000_000), frozenset({"\\Seen"}), WHEN),
+            AppendItem(message("batch1", 2_000_000)),
+            AppendItem(message("batch2", 500), frozenset({"kw"}), WHEN),
+        ])  # fmt: skip
     elif name == "flags":
         src.store_flags({uid: frozenset({"\\Answered", "k2"}) for uid in uids})
     elif name == "expunge":

@@ -86,6 +86,8 @@ BEFORE_NAMES: set[str] = set()
 CASES = [
     ("append", "append-mid", "before"),
     ("append", "append-after-fsync", "before"),  # fsync'd but never acknowledged
+    ("append-batch", "append-mid", "before"),  # a MULTIAPPEND is all or nothing
+    ("append-batch", "append-after-fsync", "before"),
     ("flags", "flags-before-commit", "before"),
     ("expunge", "rewrite-before-rename", "before"),
     ("expunge", "rewrite-after-rename", "after"),

@@ -11,7 +11,12 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from mailspec.reference_server.storage.interface import FolderEntry, FolderError, StoredMessage
+from mailspec.reference_server.storage.interface import (
+    AppendItem,
+    FolderEntry,
+    FolderError,
+    StoredMessage,
+)
 
 DELIM = "/"
 _validity = itertools.count(1000)
@@ -85,6 +90,21 @@ class MemFolder:
         data.messages[uid] = (stored, message)
         self.store.changed(self.user, data)
         return uid
+
+    def append_batch(self, items: Sequence[AppendItem]) -> list[int]:
+        # All or none: nothing here can fail after the first message is added.
+        data = self._live()
+        uids = []
+        for item in items:
+            uid = data.uidnext
+            data.uidnext += 1
+            when = item.internal_date or datetime.now(UTC)
+            data.messages[uid] = (StoredMessage(uid, len(item.message), when, item.flags),
+                                  item.message)  # fmt: skip
+            uids.append(uid)
+        if uids:
+            self.store.changed(self.user, data)
+        return uids
 
     def store_flags(self, changes: Mapping[int, frozenset[str]]) -> None:
         data = self._live()
