@@ -24,9 +24,13 @@ def test_retr_sends_the_message_body_unchanged(pop3, maildrop, name):
     expected = message.body
     if expected and not expected.endswith(b"\r\n"):
         expected += b"\r\n"
-    if name == "bare-cr" and body == _BARE_CR.sub(b"\r\n", expected):
-        # RFC 5322 §2.3: CR occurs only in CRLF; a server may store a bare CR as a
-        # line end (the reference server does). Its size must still match (§10 test).
+    if name == "bare-cr" and body in (_BARE_CR.sub(b"\r\n", expected), _BARE_CR.sub(b"", expected)):
+        # RFC 5322 §2.3: CR and LF "MUST NOT appear independently in the body", and an
+        # SMTP/LMTP client "MUST NOT transmit these characters except when they are
+        # intended as line terminators" (RFC 5321 §2.3.8): the seeded message is not a
+        # valid one, so a server may repair the bare CR when it stores it, as a line
+        # end (the reference server) or by dropping it (Cyrus' lmtpd); every other
+        # octet must still arrive unchanged. Its size must still match (§10 test).
         return
     expect_equal(body, expected, f"the body of the {name!r} message")
 
