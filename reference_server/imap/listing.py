@@ -83,13 +83,9 @@ def _sort_key(name: str) -> tuple[int, str]:
 
 def _with_superiors(entries: Iterable[FolderEntry]) -> dict[str, bool]:
     """name -> selectable, adding any superior level the store did not list itself."""
-    names: dict[str, bool] = {}
-    for entry in entries:
-        names[entry.name] = entry.selectable
-    for name in list(names):
-        parts = name.split(DELIMITER)
-        for depth in range(1, len(parts)):
-            names.setdefault(DELIMITER.join(parts[:depth]), False)
+    names = {entry.name: entry.selectable for entry in entries}
+    for superior in _superiors(list(names)):
+        names.setdefault(superior, False)
     return names
 
 
@@ -97,9 +93,11 @@ def _superiors(names: Iterable[str]) -> set[str]:
     """Every name that has an inferior among ``names`` (one pass, not one per name)."""
     found: set[str] = set()
     for name in names:
-        parts = name.split(DELIMITER)
-        for depth in range(1, len(parts)):
-            found.add(DELIMITER.join(parts[:depth]))
+        head, sep, _ = name.rpartition(DELIMITER)
+        # Walk up until a level already seen: its superiors are in ``found`` already.
+        while sep and head not in found:
+            found.add(head)
+            head, sep, _ = head.rpartition(DELIMITER)
     return found
 
 
