@@ -794,17 +794,28 @@ class ImapSession(MessageCommands, SansIOSession):
             subscriptions = self.store.subscriptions(self._user())
             uses = self.store.special_uses(self._user())
             items = listing.list_items(request, entries, subscriptions, uses)
+            # "* LIST (attributes) "/" " once per distinct attribute set, not per name:
+            # at 1,000 folders building the lines was a fifth of LIST's time.
+            heads: dict[tuple[str, ...], bytes] = {}
+            lines: list[bytes] = []
             for item in items:
-                line = (b"LIST (" + " ".join(item.attributes).encode() + b') "/" '
-                        + list_mailbox(item.name))  # fmt: skip
+                head = heads.get(item.attributes)
+                if head is None:
+                    head = b"* LIST (" + " ".join(item.attributes).encode() + b') "/" '
+                    heads[item.attributes] = head
+                tail = b""
                 if item.childinfo:
                     # RFC 5258 §3.5: ("CHILDINFO" ("SUBSCRIBED"))
-                    line += b' ("CHILDINFO" (' + b" ".join(
+                    tail = b' ("CHILDINFO" (' + b" ".join(
                         b'"' + c.encode() + b'"' for c in item.childinfo) + b"))"  # fmt: skip
-                self.untagged(line)
+                lines.append(head + list_mailbox(item.name) + tail + CRLF)
                 if status_items and item.selectable:
                     # RFC 5819 §2: the STATUS response follows the LIST response.
+                    self._out.append(b"".join(lines))
+                    lines.clear()
                     self._status_response(item.name, status_items)
+            if lines:
+                self._out.append(b"".join(lines))
         except (FolderError, StorageError) as exc:
             raise self._folder_failure(exc) from None
         return Done()
