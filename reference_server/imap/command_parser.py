@@ -46,7 +46,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .tokens import Atom, Literal8, Token
+from .tokens import Atom, Literal, Literal8, Token
 
 CR, LF, SP = 0x0D, 0x0A, 0x20
 
@@ -465,7 +465,7 @@ class _Tokeniser:
         # literal = "{" number "}" CRLF *CHAR8; CHAR8 = %x01-ff (RFC 3501 §9)
         if b"\x00" in body:
             raise SyntaxErr(self._where("NUL inside a literal (use literal8)", pos))
-        return body, start + size
+        return Literal(body), start + size
 
     def parenthesised(self, pos: int) -> tuple[list[Token], int]:
         data = self.data

@@ -1,6 +1,7 @@
-"""The selected-state commands that work on messages: FETCH, STORE, SEARCH, COPY, MOVE
-and their UID forms, UID EXPUNGE (RFC 3501 §6.4.4-§6.4.8, RFC 4315 UIDPLUS, RFC 6851
-MOVE, RFC 4731 ESEARCH, RFC 5182 SEARCHRES).
+"""The commands that work on messages: APPEND (RFC 3501 §6.3.11 with RFC 3502
+MULTIAPPEND) and the selected-state FETCH, STORE, SEARCH, COPY, MOVE, their UID forms
+and UID EXPUNGE (RFC 3501 §6.4.4-§6.4.8, RFC 4315 UIDPLUS, RFC 6851 MOVE, RFC 4731
+ESEARCH, RFC 5182 SEARCHRES).
 
 This is glue: arguments are parsed and messages rendered or matched by the message
 library (sequence_set, fetch, search); this module picks the messages from the
@@ -22,8 +23,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..storage.interface import Folder, FolderError, StorageError
+from ..storage.interface import AppendItem, Folder, FolderError, StorageError
 from ..transport.events import SendStream
+from . import append_args, dates
 from . import fetch as fetch_lib
 from . import replies as R
 from . import search as search_lib
@@ -77,7 +79,7 @@ class MessageCommands:
     parsed_cache: ParsedCache
 
     def message_capabilities(self) -> list[str]:
-        return ["UIDPLUS", "MOVE", "ESEARCH", "SEARCHRES"]
+        return ["UIDPLUS", "MOVE", "ESEARCH", "SEARCHRES", "MULTIAPPEND"]
 
     # -- picking messages ------------------------------------------------------------
     def _sel(self: ImapSession) -> Selection:  # type: ignore[misc]
@@ -116,6 +118,64 @@ class MessageCommands:
             selection.folder, self.parsed_cache,
             (self.selected_name or "", selection.uidvalidity, k.uid),
         )  # fmt: skip
+
+    # -- APPEND (RFC 3501 §6.3.11, RFC 3502 MULTIAPPEND, RFC 4315 §3) --------------------
+    def cmd_APPEND(self: ImapSession, command: Command) -> Done:  # type: ignore[misc]
+        # The literals arrive through the command parser: "+" for each synchronising
+        # one, none for {n+} (LITERAL+), so the command is whole when it gets here.
+        # Everything is checked before anything is stored, and the messages go in with
+        # one append_batch: RFC 3502 "no partial appending is permitted".
+        if not command.args:
+            raise bad(R.BAD_ARGS.format(name=command.name))
+        name = self._mailbox_arg(command.args[0], command)
+        try:
+            messages = append_args.split_messages(command.args[1:])
+        except ArgumentError as exc:
+            raise _library_failure(exc) from None
+        items = [
+            AppendItem(
+                m.message,
+                self._flags(m.flags, command) if m.flags is not None else frozenset(),
+                self._date_time(m.date) if m.date is not None else None,
+            )
+            for m in messages
+        ]
+        if any(not item.message for item in items):
+            # RFC 3502 §6.3.11: "A zero-length message literal argument is an error,
+            # and MUST return a NO. This can be used to cancel the append."
+            raise no(R.NO_APPEND_EMPTY)
+        try:
+            folder = self.store.open_folder(self._user(), name)
+        except FolderError as exc:
+            if exc.code in ("NONEXISTENT", ""):
+                # RFC 3501 §6.3.11: NO [TRYCREATE] when the mailbox does not exist.
+                raise no(R.NO_TRYCREATE, "TRYCREATE") from None
+            raise self._folder_failure(exc) from None
+        except StorageError as exc:
+            raise self._folder_failure(exc) from None
+        try:
+            uids = folder.append_batch(items)
+            uidvalidity = folder.uidvalidity
+        except (FolderError, StorageError) as exc:
+            raise self._folder_failure(exc) from None
+        finally:
+            folder.close()
+        # RFC 4315 §3 / RFC 3502: APPENDUID <uidvalidity> <uid-set>, every UID appended.
+        code = f"APPENDUID {uidvalidity} {format_sequence_set(uids)}"
+        return Done(code=code if "UIDPLUS" in self.capabilities() else "")
+
+    @staticmethod
+    def _date_time(token: bytes) -> datetime:
+        # RFC 3501 §6.3.11: the internal date is a quoted date-time.
+        try:
+            return dates.parse_date_time(token)
+        except ArgumentError as exc:
+            raise _library_failure(exc) from None
+
+    @staticmethod
+    def _flags(tokens: list[Token], command: Command) -> frozenset[str]:
+        # The same flag rules as STORE; \Recent cannot be set (RFC 3501 §2.3.2).
+        return store_flags(tokens, command, unknown_system_flag=R.BAD_APPEND_FLAG)
 
     # -- FETCH (RFC 3501 §6.4.5) -------------------------------------------------------
     def cmd_FETCH(self: ImapSession, command: Command) -> Done:  # type: ignore[misc]

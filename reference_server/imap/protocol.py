@@ -40,13 +40,12 @@ import enum
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Protocol
 
 from ..storage.interface import Folder, FolderError, FolderStore, StorageError
 from ..transport.events import Close, Event, Send, SendStream, StartTls
 from ..transport.session import SansIOSession
-from . import dates, listing, mailbox_names, special_use
+from . import listing, mailbox_names, special_use
 from . import replies as R
 from .command_parser import (
     Command,
@@ -58,7 +57,7 @@ from .command_parser import (
     RawLineTooLong,
 )
 from .command_results import Continue, Done, Failure, bad, no, status_line
-from .message_commands import MessageCommands, store_flags
+from .message_commands import MessageCommands
 from .parsed_message import ParsedCache
 from .response_encoding import (
     list_mailbox,
@@ -67,7 +66,6 @@ from .response_encoding import (
 )
 from .selection import Selection
 from .tokens import Atom, Literal8, Token
-from .wire import ArgumentError
 
 CRLF = b"\r\n"
 log = logging.getLogger("mailspec.reference_server.imap")
@@ -897,53 +895,6 @@ class ImapSession(MessageCommands, SansIOSession):
         if self.selection is not None and self.selected_name == name:
             return self.selection.recent_count()
         return len(folder.recent_uids())
-
-    def cmd_APPEND(self, command: Command) -> Done:
-        args = self._argc(command, 2, 4)
-        name = self._mailbox_arg(args[0], command)
-        message = args[-1]
-        if isinstance(message, Literal8) or not isinstance(message, bytes):
-            raise bad(R.BAD_ARGS.format(name=command.name))
-        flags: frozenset[str] = frozenset()
-        internal_date: datetime | None = None
-        for extra in args[1:-1]:
-            if isinstance(extra, list) and not flags:
-                flags = self._flags(extra, command)
-            elif isinstance(extra, bytes) and internal_date is None:
-                internal_date = self._date_time(extra)
-            else:
-                raise bad(R.BAD_ARGS.format(name=command.name))
-        try:
-            folder = self.store.open_folder(self._user(), name)
-        except FolderError as exc:
-            if exc.code in ("NONEXISTENT", ""):
-                # RFC 3501 §6.3.11: NO [TRYCREATE] when the mailbox does not exist.
-                raise no(R.NO_TRYCREATE, "TRYCREATE") from None
-            raise self._folder_failure(exc) from None
-        except StorageError as exc:
-            raise self._folder_failure(exc) from None
-        try:
-            uid = folder.append(bytes(message), flags=flags, internal_date=internal_date)
-            uidvalidity = folder.uidvalidity
-        except (FolderError, StorageError) as exc:
-            raise self._folder_failure(exc) from None
-        finally:
-            folder.close()
-        code = f"APPENDUID {uidvalidity} {uid}" if "UIDPLUS" in self.capabilities() else ""
-        return Done(code=code)
-
-    @staticmethod
-    def _date_time(token: bytes) -> datetime:
-        # RFC 3501 §6.3.11: the internal date is a quoted date-time.
-        try:
-            return dates.parse_date_time(token)
-        except ArgumentError as exc:
-            raise Failure(exc.status, exc.text, exc.code) from None
-
-    @staticmethod
-    def _flags(tokens: list[Token], command: Command) -> frozenset[str]:
-        # The same flag rules as STORE; \Recent cannot be set (RFC 3501 §2.3.2).
-        return store_flags(tokens, command, unknown_system_flag=R.BAD_APPEND_FLAG)
 
     def cmd_NAMESPACE(self, command: Command) -> Done:
         self._argc(command, 0)

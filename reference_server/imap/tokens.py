@@ -11,7 +11,9 @@ A command's arguments arrive as a list of tokens:
   ``BODY[HEADER.FIELDS (FROM TO)]<0.100>`` and ``BINARY.PEEK[1]`` are each one atom
   (RFC 3501 §9 ``fetch-att``; ``section`` may hold a parenthesised ``header-list``).
 * ``bytes`` — a quoted string (escapes resolved) or a literal ``{n}`` / ``{n+}``
-  (its octets exactly).
+  (its octets exactly). A literal is a ``Literal`` (a ``bytes`` subclass), so the few
+  places where the grammar wants one form only can tell them apart: APPEND's message
+  is a literal and its date-time a quoted string (RFC 3501 §9, RFC 3502).
 * ``Literal8`` — a ``~{n}`` literal (RFC 3516 BINARY / RFC 4469 CATENATE), bytes.
 * ``list`` — a parenthesised list of tokens (nested lists allowed).
 
@@ -29,6 +31,12 @@ class Atom(str):
 
     def __repr__(self) -> str:
         return f"Atom({str(self)!r})"
+
+
+class Literal(bytes):
+    """The octets of a ``{n}`` / ``{n+}`` literal (never NUL: CHAR8)."""
+
+    __slots__ = ()
 
 
 class Literal8(bytes):

@@ -36,7 +36,7 @@ from mailspec.reference_server.imap.command_results import Done, Failure, status
 from mailspec.reference_server.imap.parsed_message import Entity, decode_words, to_text
 from mailspec.reference_server.imap.protocol import ImapSession, State
 from mailspec.reference_server.imap.response_encoding import list_mailbox
-from mailspec.reference_server.imap.tokens import Atom, Token
+from mailspec.reference_server.imap.tokens import Atom, Literal, Token
 from mailspec.reference_server.storage.interface import FolderError, StorageError
 
 
@@ -88,13 +88,14 @@ class ListAnswersParentsTwice(Variant):
         out: list[Any] = []
         outgoing: list[Any] = self._out
         for item in outgoing:
-            out.append(item)
-            if (
-                isinstance(item, bytes)
-                and item.startswith(b"* LIST (")
-                and b"\\HasChildren" in item
-            ):
+            if not isinstance(item, bytes):
                 out.append(item)
+                continue
+            # One output item may hold many response lines (LIST joins its lines).
+            for line in item.splitlines(keepends=True):
+                out.append(line)
+                if line.startswith(b"* LIST (") and b"\\HasChildren" in line:
+                    out.append(line)
         outgoing[:] = out
         return result
 
@@ -471,6 +472,24 @@ class AppendIgnoresInternalDate(Variant):
         return super().cmd_APPEND(dataclasses.replace(command, args=kept))
 
 
+class MultiappendNotAtomic(Variant):
+    """APPEND with several messages (RFC 3502) appends them one at a time, each checked
+    only when its turn comes: a bad later message leaves the earlier ones stored."""
+
+    def cmd_APPEND(self, command: Command) -> Done:
+        mailbox, *rest = command.args or [None]
+        done = Done()
+        group: list[Token] = []
+        for token in rest:
+            group.append(token)
+            if isinstance(token, Literal):  # the end of one append-message
+                done = super().cmd_APPEND(dataclasses.replace(command, args=[mailbox, *group]))
+                group = []
+        if group or not rest:
+            return super().cmd_APPEND(dataclasses.replace(command, args=[mailbox, *group]))
+        return done
+
+
 class KeywordsNotPersisted(Variant):
     """STORE writes only the system flags to the index; keywords stay in the session's
     memory, so the next session does not see them."""
@@ -544,6 +563,7 @@ VARIANTS: dict[str, type[Variant]] = {
     "expunge-shifted-numbers": ExpungeShiftedNumbers,
     "append-ignores-internal-date": AppendIgnoresInternalDate,
     "keywords-not-persisted": KeywordsNotPersisted,
+    "multiappend-not-atomic": MultiappendNotAtomic,
     "uid-fetch-omits-uid": UidFetchOmitsUid,
     "body-fetch-keeps-unseen": BodyFetchKeepsUnseen,
 }
