@@ -31,12 +31,10 @@ def test_multiappend_appends_every_message_in_order(imap, imap_sandbox):
 
 
 @pytest.mark.rfc(3502, "3", "MUST")
-def test_multiappend_appenduid_lists_every_uid(imap, imap_sandbox, imap_capabilities):
+@pytest.mark.imap_capability("UIDPLUS")  # in addition to the module's MULTIAPPEND
+def test_multiappend_appenduid_lists_every_uid(imap, imap_sandbox):
     """With UIDPLUS, APPENDUID of a MULTIAPPEND lists the UIDs of all the messages
     (RFC 4315 §3: a uid-set)."""
-    # A second imap_capability marker would replace the module's (closest marker wins).
-    if not imap_capabilities.has("UIDPLUS"):
-        pytest.skip("the server does not announce UIDPLUS")
     box = new_box(imap, imap_sandbox, stem="multi")
     raws = _raws("plain", "numbered-lines")
     result = box.client.command("APPEND", Astring(box.name), Literal(raws[0]), Literal(raws[1]))

@@ -59,12 +59,10 @@ def test_move_keeps_flags_and_internal_date(imap, imap_sandbox):
 
 
 @pytest.mark.rfc(6851, "4.3", "SHOULD")
-def test_move_sends_copyuid_before_the_expunges(imap, imap_sandbox, imap_capabilities):
+@pytest.mark.imap_capability("UIDPLUS")  # in addition to the module's MOVE
+def test_move_sends_copyuid_before_the_expunges(imap, imap_sandbox):
     """Servers supporting UIDPLUS SHOULD send COPYUID in response to a UID MOVE, in an
     untagged OK before the EXPUNGE responses."""
-    # A second imap_capability marker would replace the module's (closest marker wins).
-    if not imap_capabilities.has("UIDPLUS"):
-        pytest.skip("the server does not announce UIDPLUS")
     box, target = _pair(imap, imap_sandbox)
     result = box.client.command("UID", "MOVE", str(box.messages[1].uid), Astring(target))
     kinds = [(u.kind, u.code.name if u.code else None) for u in result.untagged]

@@ -135,3 +135,46 @@ def test_stable_ids_for_imap_tests(tmp_path, path, document, expected):
     requirement = Requirement(document, "6.3.1", "MUST", "text")
     assert protocol_of(item, requirement) == expected
     assert stable_id(item, requirement) == f"{expected}/rfc{document}/6.3.1/select-inbox"
+
+
+STACKED_MARKS = """
+import pytest
+
+pytestmark = pytest.mark.imap_capability(MODULE_CAPABILITY)
+
+@pytest.mark.imap_capability(TEST_CAPABILITY, state="authenticated")
+def test_needs_both(imap_capabilities):
+    assert imap_capabilities.has(MODULE_CAPABILITY)
+    assert imap_capabilities.has(TEST_CAPABILITY, "authenticated")
+
+def test_needs_the_module_one(imap_capabilities):
+    assert imap_capabilities.has(MODULE_CAPABILITY)
+"""
+
+
+@pytest.mark.parametrize(
+    ("module_capability", "test_capability", "outcomes", "reason"),
+    [
+        ("IDLE", "NAMESPACE", {"passed": 2}, None),
+        ("IDLE", "XMOVE", {"passed": 1, "skipped": 1},
+         "CAPABILITY does not announce XMOVE in the authenticated state"),
+        ("XUIDPLUS", "NAMESPACE", {"skipped": 2}, "CAPABILITY does not announce XUIDPLUS"),
+        ("XUIDPLUS", "XMOVE", {"skipped": 2},
+         "CAPABILITY does not announce XUIDPLUS nor XMOVE in the authenticated state"),
+    ],
+)  # fmt: skip
+def test_every_capability_mark_is_required(
+    pytester, server, module_capability, test_capability, outcomes, reason
+):
+    """A test mark adds to the module's imap_capability mark, it does not replace it:
+    the test runs only when both names are announced, and the skip names the missing."""
+    pytester.makepyfile(
+        f"MODULE_CAPABILITY = {module_capability!r}\nTEST_CAPABILITY = {test_capability!r}\n"
+        + STACKED_MARKS
+    )
+    result = pytester.runpytest("--target", server, "-rs")
+    result.assert_outcomes(**outcomes)
+    if reason is not None:
+        assert reason in result.stdout.str()
+    else:
+        assert "CAPABILITY does not announce" not in result.stdout.str()
