@@ -58,3 +58,17 @@ def test_multiappend_is_all_or_nothing(imap, imap_sandbox):
            expected="BAD or NO", actual=result)
     box.client.command("NOOP")
     expect_equal(select(imap.login(), box.name).exists, 0, "messages appended")
+
+
+@pytest.mark.rfc(3502, "3", "MUST")
+def test_a_zero_length_message_cancels_the_append(imap, imap_sandbox):
+    """A zero-length message literal argument is an error, and MUST return a NO (a
+    client cancels a MULTIAPPEND with it); the messages before it are not appended."""
+    box = new_box(imap, imap_sandbox, stem="multi")
+    raws = _raws("plain")
+    result = box.client.command(
+        "APPEND", Astring(box.name), Literal(raws[0], "sync"), Literal(b"", "sync")
+    )
+    expect_equal(result.status, "NO", "MULTIAPPEND ending in a zero-length literal")
+    box.client.command("NOOP")
+    expect_equal(select(imap.login(), box.name).exists, 0, "messages appended")

@@ -194,6 +194,7 @@ EXPECTED: dict[str, Expectation] = {
     # MULTIAPPEND one message at a time: a bad second message leaves the first stored.
     "multiappend-not-atomic": Expectation(10, ("test_rfc3502_multiappend.py",), (
         "imap/rfc3502/3/multiappend-is-all-or-nothing",
+        "imap/rfc3502/3/a-zero-length-message-cancels-the-append",
     )),
     # Keywords set by STORE are not there in the next session.
     "keywords-not-persisted": Expectation(10, ("test_rfc3501_6_4_6_store.py",), (
