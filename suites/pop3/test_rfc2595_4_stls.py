@@ -11,7 +11,7 @@ pytestmark = pytest.mark.pop3_capability("STLS", state="authorization")
 
 
 def start_tls(pop3):
-    client = pop3.open()
+    client = pop3.open(plaintext=True)
     response = client.command("STLS")
     expect(response.ok, "STLS in the AUTHORIZATION state", expected="+OK", actual=response)
     client.start_tls(pop3.tls_context())
@@ -116,7 +116,7 @@ def test_command_pipelined_after_stls_is_not_processed(pop3):
     """A command sent in the same write as STLS, before the handshake, is not executed:
     plain-text data injected ahead of TLS must never be answered inside the TLS session
     (the STARTTLS command-injection attack)."""
-    client = pop3.open()
+    client = pop3.open(plaintext=True)
     client.send_raw(b"STLS\r\nCAPA\r\n")
     response = client.read_response()
     expect(response.ok, "STLS", expected="+OK", actual=response)
@@ -158,7 +158,7 @@ def test_plaintext_user_not_offered_before_tls(pop3):
     TLS (the pre-TLS CAPA does not list USER). RFC 2595 §2.3 requires servers with STLS
     to be configurable to refuse clear-text logins until TLS is active; whether they do
     so by default is the deployment's choice, hence MAY."""
-    client = pop3.open()
+    client = pop3.open(plaintext=True)
     caps = parse_capa(capa_lines(client))
     expect(
         "USER" not in caps, "CAPA before STLS", expected="no USER until TLS", actual=sorted(caps)
@@ -171,7 +171,7 @@ def test_plaintext_password_mechanisms_not_offered_before_tls(pop3):
     mechanisms (PLAIN, LOGIN) before TLS. RFC 2595 §2.3 requires servers to be
     configurable to refuse them until TLS is active; the default is the deployment's
     choice, hence MAY."""
-    client = pop3.open()
+    client = pop3.open(plaintext=True)
     caps = parse_capa(capa_lines(client))
     offered = sorted({m.upper() for m in caps.get("SASL", [])} & {"PLAIN", "LOGIN"})
     expect(not offered, "SASL before STLS", expected="no PLAIN / LOGIN until TLS", actual=offered)
@@ -183,7 +183,7 @@ def test_user_before_stls_is_forgotten(pop3, account):
     STLS came between them, a USER given in the clear does not carry over into the TLS
     session, so PASS as the first command over TLS is refused (pre-TLS state is not
     trusted; cf. the STARTTLS command-injection flaws)."""
-    client = pop3.open()
+    client = pop3.open(plaintext=True)
     user = client.command(f"USER {account.user}")
     if not user.ok:
         pytest.skip(f"USER is refused before TLS ({user})")
