@@ -13,14 +13,15 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..storage.interface import FolderEntry
 
 DELIMITER = "/"
 
 
-@dataclass(frozen=True)
-class ListItem:
+class ListItem(NamedTuple):
+    # A tuple, not a dataclass: LIST makes one per name (1,000 and more).
     name: str
     attributes: tuple[str, ...]
     # RFC 5258 §3.5 CHILDINFO extended data: ("SUBSCRIBED",) when a descendant matched.
@@ -81,12 +82,14 @@ def _sort_key(name: str) -> tuple[int, str]:
     return (0 if name == "INBOX" else 1, name)
 
 
-def _with_superiors(entries: Iterable[FolderEntry]) -> dict[str, bool]:
-    """name -> selectable, adding any superior level the store did not list itself."""
+def _with_superiors(entries: Iterable[FolderEntry]) -> tuple[dict[str, bool], set[str]]:
+    """name -> selectable, adding any superior level the store did not list itself; and
+    the names that have inferiors (the same pass finds both)."""
     names = {entry.name: entry.selectable for entry in entries}
-    for superior in _superiors(list(names)):
+    parents = _superiors(list(names))
+    for superior in parents:
         names.setdefault(superior, False)
-    return names
+    return names, parents
 
 
 def _superiors(names: Iterable[str]) -> set[str]:
@@ -126,11 +129,10 @@ def list_items(
     subscriptions: Iterable[str],
     special_uses: Mapping[str, Collection[str]] | None = None,
 ) -> list[ListItem]:
-    folders = _with_superiors(entries)
+    folders, parents = _with_superiors(entries)
     subscribed = set(subscriptions)
     uses = special_uses or {}
-    parents = _superiors(folders)
-    selected: set[str] = set(subscribed) if request.subscribed_only else set(folders)
+    selected: Iterable[str] = subscribed if request.subscribed_only else folders
     if request.special_use_only:
         # RFC 6154 §2: "the LIST command MUST return only those mailboxes that have a
         # special-use attribute set" (existing, selectable folders are the only ones).
@@ -142,26 +144,49 @@ def list_items(
     selected_parents = _superiors(selected) if recursive else set()
     show_subscribed = request.subscribed_only or request.return_subscribed
     match = _matcher(request.patterns)
+    names = sorted(filter(match, set(selected) | selected_parents))
+    if names and names[0] != "INBOX" and "INBOX" in names:
+        names.remove("INBOX")
+        names.insert(0, "INBOX")  # INBOX first, then by name
+    # Most names share one of a few attribute sets: build each tuple once.
+    attribute_sets: dict[tuple[object, ...], tuple[str, ...]] = {}
     items = []
-    for name in sorted(filter(match, selected | selected_parents), key=_sort_key):
+    for name in names:
+        selectable = folders.get(name)  # None: not a mailbox (\NonExistent)
+        key = (
+            selectable,
+            name in parents,
+            frozenset(uses[name]) if selectable and name in uses else None,
+            show_subscribed and name in subscribed,
+        )
+        attributes = attribute_sets.get(key)
+        if attributes is None:
+            attributes = attribute_sets[key] = _attributes(*key)
         childinfo: tuple[str, ...] = ("SUBSCRIBED",) if name in selected_parents else ()
-        exists = name in folders
-        selectable = exists and folders[name]
-        attributes: list[str] = []
-        if not exists:
-            # RFC 5258 §3: \NonExistent implies \Noselect.
-            attributes.append("\\NonExistent")
-        elif not selectable:
-            attributes.append("\\Noselect")
-        # RFC 3348 §4 / RFC 5258 §4: children are existing mailboxes below this name.
-        attributes.append("\\HasChildren" if name in parents else "\\HasNoChildren")
-        if selectable and name in uses:
-            # RFC 6154 §2: returned with the SPECIAL-USE options, and (MAY) always.
-            attributes.extend(sorted(uses[name]))
-        if show_subscribed and name in subscribed:
-            attributes.append("\\Subscribed")
-        items.append(ListItem(name, tuple(attributes), childinfo, selectable))
+        items.append(ListItem(name, attributes, childinfo, bool(selectable)))
     return items
+
+
+def _attributes(
+    selectable: bool | None,
+    has_children: bool,
+    uses: Collection[str] | None,
+    subscribed: bool,
+) -> tuple[str, ...]:
+    attributes: list[str] = []
+    if selectable is None:
+        # RFC 5258 §3: \NonExistent implies \Noselect.
+        attributes.append("\\NonExistent")
+    elif not selectable:
+        attributes.append("\\Noselect")
+    # RFC 3348 §4 / RFC 5258 §4: children are existing mailboxes below this name.
+    attributes.append("\\HasChildren" if has_children else "\\HasNoChildren")
+    if uses:
+        # RFC 6154 §2: returned with the SPECIAL-USE options, and (MAY) always.
+        attributes.extend(sorted(uses))
+    if subscribed:
+        attributes.append("\\Subscribed")
+    return tuple(attributes)
 
 
 def lsub_items(
@@ -169,7 +194,7 @@ def lsub_items(
 ) -> list[ListItem]:
     """RFC 3501 §6.3.9: subscribed names that match. A "%" that matches an unsubscribed
     superior of a subscribed name returns that superior with \\Noselect."""
-    folders = _with_superiors(entries)
+    folders, _ = _with_superiors(entries)
     subscribed = set(subscriptions)
     patterns = list(patterns)
     items: dict[str, ListItem] = {}
