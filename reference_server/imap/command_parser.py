@@ -177,6 +177,15 @@ class CommandParser:
         assert self._mode == _Mode.WAIT_DECISION
         self._reset()
 
+    def peek_line(self) -> bytes | None:
+        """The next command's first line (with its line end) when it is wholly
+        buffered and nothing of the command is consumed yet; None otherwise (a literal
+        under way, a refused command being skipped, no line end yet). Consumes nothing."""
+        if self._mode != _Mode.LINE or self._cmd:
+            return None
+        nl = self._buf.find(b"\n")
+        return None if nl < 0 or nl >= self.max_line else bytes(self._buf[: nl + 1])
+
     # -- raw lines (AUTHENTICATE responses, IDLE's DONE) -------------------------
     def read_line(self) -> RawLine | RawLineTooLong | None:
         assert self._mode == _Mode.LINE and not self._cmd

@@ -18,6 +18,7 @@ MOVE do nothing at all, RFC 2180 §4.4.1).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,16 +98,19 @@ class MessageCommands:
         selection = self._sel()
         known = selection.known
         saved = self.saved_uids
+        # Only a set with "$" walks the saved result (a walk of N per command otherwise).
+        use_saved = sequence_set.saved and bool(saved)
         if uid:
             uids = [k.uid for k in known]
             largest = uids[-1] if uids else selection.folder.uidnext()
-            chosen = set(sequence_set.select(uids, largest, saved & set(uids)))
-            return [(i + 1, k) for i, k in enumerate(known) if k.uid in chosen]
+            chosen = sequence_set.select(uids, largest, saved & set(uids) if use_saved else ())
+            # UIDs ascend with sequence numbers: each chosen UID's position by bisection.
+            return [(i + 1, known[i]) for i in (bisect.bisect_left(uids, u) for u in chosen)]
         if sequence_set.out_of_range(len(known)):
             # RFC 3501 §9 seq-number: a number above the mailbox size is a client
             # error, answered BAD.
             raise bad(R.BAD_SEQUENCE_RANGE)
-        saved_seqs = [i + 1 for i, k in enumerate(known) if k.uid in saved]
+        saved_seqs = [i + 1 for i, k in enumerate(known) if k.uid in saved] if use_saved else []
         numbers = sequence_set.seq_numbers(len(known), saved_seqs)
         return [(n, known[n - 1]) for n in numbers]
 

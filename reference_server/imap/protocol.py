@@ -45,7 +45,7 @@ from typing import Protocol
 from ..storage.interface import Folder, FolderError, FolderStore, StorageError
 from ..transport.events import Close, Event, Send, SendStream, StartTls
 from ..transport.session import SansIOSession
-from . import listing, mailbox_names, special_use
+from . import inline, listing, mailbox_names, special_use
 from . import replies as R
 from .command_parser import (
     Command,
@@ -199,8 +199,13 @@ class ImapSession(MessageCommands, SansIOSession):
             self.parser.feed(data)
 
     def next_blocks(self) -> bool:
-        # Everything after login may wait for folder locks or fsync.
-        return self.state in _AS
+        # Everything after login may wait for folder locks or fsync, except the few
+        # reads of the selected folder that inline.py lets run on the event loop.
+        if self.state not in _AS:
+            return False
+        if self._mode is not _Mode.COMMAND:
+            return True
+        return not inline.runs_inline(self.parser.peek_line(), self.selection)
 
     def next_events(self) -> list[Event]:
         if self.state is State.LOGOUT:

@@ -51,6 +51,9 @@ class Selection:
         self.reported_exists = len(self.known)
         self.reported_recent = self.recent_count()
         self.keywords = keywords_of(self.known)
+        # Some Known is gone (EXPUNGE not yet sent): kept as a flag so that the
+        # per-command refresh of an unchanged folder is O(1), not a walk of N.
+        self.pending_gone = False
 
     def _take_recent(self) -> frozenset[int]:
         # RFC 3501 §6.3.2: EXAMINE shows \Recent but never takes it from the session
@@ -111,14 +114,14 @@ class Selection:
         """Untagged response lines (without CRLF) that bring the client up to date."""
         lines: list[bytes] = []
         version = self.folder.version()
-        pending_gone = any(k.gone for k in self.known)
-        if version == self.version and not (allow_expunge and pending_gone):
+        if version == self.version and not (allow_expunge and self.pending_gone):
             return lines
         self.version = version
         current = {m.uid: m for m in self.folder.messages()}
         for k in self.known:
             if k.uid not in current:
                 k.gone = True
+                self.pending_gone = True
         if allow_expunge:
             # RFC 3501 §7.4.1: each EXPUNGE decrements the numbers after it at once, so
             # they are sent in order with the numbers the client has at that moment.
@@ -132,6 +135,7 @@ class Selection:
                     i += 1
             # Each EXPUNGE already told the client the new size.
             self.reported_exists = len(self.known)
+            self.pending_gone = False
         new = [m for uid, m in sorted(current.items()) if uid > self.max_uid]
         if new:
             self.known.extend(Known(m.uid, m.flags, m) for m in new)

@@ -115,6 +115,25 @@ class MboxFolder:
     def version(self) -> int:
         return self._current().version
 
+    def settled_version(self) -> int | None:
+        """``version()`` if reading the folder now cannot wait for its file lock: no
+        change of ours under way and the file as the index last saw it. None otherwise
+        (the next read first indexes what another tool changed, under the lock). The
+        IMAP core runs a read-only command inline on the event loop only while this
+        answers, and answers the selection's version (see imap/inline.py)."""
+        row = self._files.row(self._fid)
+        if row is None or row.pending is not None or row.rewrite_ino is not None:
+            return None
+        try:
+            st = os.stat(self._files.path(row))
+        except FileNotFoundError:
+            return row.version  # as _current(): nothing to index (an INBOX never written)
+        except OSError:
+            return None
+        if (st.st_size, st.st_ino, st.st_mtime_ns) != (row.size, row.ino, row.mtime_ns):
+            return None
+        return row.version
+
     def messages(self) -> Sequence[StoredMessage]:
         self._current()
         return self._cache.get(self._account.db, self._fid)
@@ -123,9 +142,7 @@ class MboxFolder:
     def _locate(self, uid: int) -> tuple[int, MessageRow]:
         """A private descriptor on the file the row describes, and the row."""
         for _ in range(3):
-            with self._account.db.read() as conn:
-                row = self._account.db.folder_by_id(conn, self._fid)
-                m = self._account.db.message(conn, self._fid, uid)
+            row, m = self._account.db.folder_and_message(self._fid, uid)
             if row is None or m is None:
                 raise FolderError("no such message", code="NONEXISTENT")
             with self._lock:

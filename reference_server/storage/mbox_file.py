@@ -91,13 +91,17 @@ class MboxFiles:
         self.root = root
         self.lock_timeout = lock_timeout
         self._cleaned: set[str] = set()
+        # name -> mbox path: built once (a fresh Path per read cost as much as the stat).
+        self._paths: dict[str, Path] = {}
 
     def path(self, row: FolderRow) -> Path:
-        return folder_names.mbox_path(self.root, row.name)
+        path = self._paths.get(row.name)
+        if path is None:
+            path = self._paths.setdefault(row.name, folder_names.mbox_path(self.root, row.name))
+        return path
 
     def row(self, fid: int) -> FolderRow | None:
-        with self.db.read() as conn:
-            return self.db.folder_by_id(conn, fid)
+        return self.db.folder_row(fid)
 
     def _intent_pending(self) -> bool:
         with self.db.read() as conn:
