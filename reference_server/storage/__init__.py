@@ -49,7 +49,8 @@ shows no half message; the mbox stays a plain mboxrd file):
   records are indexed (flags from Status:/X-Status:, date from the From_ line).
   Otherwise the records are matched to rows by sha1, keeping UIDs and flags; unknown
   records get new UIDs.
-* **CREATE**: the empty file, then its row; a file without a row gets one when found.
+* **CREATE**: the empty file, then its row (and its RFC 6154 special uses, in the
+  same commit); a file without a row gets one when found.
   **DELETE**: the file goes first, then the rows (a stale row is never used again).
   **RENAME**: an intent and the renamed rows in one commit, then the files move, then
   the intent goes; the next open rolls an interrupted move forward (account.py).
