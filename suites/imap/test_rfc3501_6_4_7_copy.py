@@ -75,7 +75,9 @@ def test_copy_sets_recent_in_the_copy(imap, imap_sandbox):
 
 @pytest.mark.rfc(3501, "6.4.7", "MUST")
 def test_copy_of_a_sequence_set_keeps_the_order_and_the_source(imap, imap_sandbox):
-    """COPY appends every message of the set, in order, and leaves the source as it was."""
+    """COPY appends every message of the set and leaves the source as it was. The copies
+    may arrive in either order: §9 says of a sequence-set "Servers MAY coalesce overlaps
+    and/or execute the sequence in any order" (Courier copies 3,1 as 3 then 1)."""
     source, target = _pair(imap, imap_sandbox, names=("plain", "dot-lines", "numbered-lines"))
     result = source.client.command("COPY", "3,1", Astring(target))
     expect(result.ok, "COPY 3,1", expected="OK", actual=result)
@@ -83,7 +85,7 @@ def test_copy_of_a_sequence_set_keeps_the_order_and_the_source(imap, imap_sandbo
     expect_equal(selected.exists, 2, "messages in the destination")
     bodies = [fetch_one(other, n, "BODY.PEEK[]")["BODY[]"] for n in (1, 2)]
     expected = [source.messages[0].raw, source.messages[2].raw]
-    expect_equal(bodies, expected, "the copies, in mailbox order of the source")
+    expect_equal(sorted(bodies), sorted(expected), "the copies of messages 1 and 3, in any order")
     status = source.client.command("NOOP")
     expect(not status.untagged_of("EXPUNGE"), "COPY removes nothing from the source",
            expected="no EXPUNGE", actual=status)
