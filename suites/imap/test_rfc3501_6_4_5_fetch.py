@@ -22,11 +22,16 @@ def _box(imap, imap_sandbox, names=("plain",), **kw):
 @pytest.mark.rfc(3501, "6.4.5", "MUST")
 def test_flags_internaldate_and_uid(imap, imap_sandbox):
     """FLAGS, INTERNALDATE and UID return the message's flags, internal date and
-    unique identifier. The internal date is the message's own, the same in another
-    session (§2.3.1.1: it "must never change"); whether APPEND set it to the date-time
-    given is a SHOULD (§6.3.11), checked by append-sets-the-internal-date."""
+    unique identifier. The flags are the ones STORE FLAGS set (what APPEND makes of its
+    flag list is a SHOULD, §6.3.11: checked by appended-flags-are-fetched). The internal
+    date is the message's own, the same in another session (§2.3.1.1: it "must never
+    change"); whether APPEND set it to the date-time given is a SHOULD (§6.3.11),
+    checked by append-sets-the-internal-date."""
     box = _box(imap, imap_sandbox, flags=["\\Flagged", "\\Answered"], date=WHEN)
     [stored] = box.messages
+    stored_flags = box.client.command("STORE", "1", "FLAGS", ["\\Flagged", "\\Answered"])
+    expect(stored_flags.ok, "STORE 1 FLAGS (\\Flagged \\Answered)", expected="OK",
+           actual=stored_flags)
     items = fetch_one(box.client, 1, "(FLAGS INTERNALDATE UID)")
     expect_equal(flag_set(items["FLAGS"]) - {"\\recent"}, flag_set(["\\Flagged", "\\Answered"]),
                  "FLAGS")
@@ -35,6 +40,17 @@ def test_flags_internaldate_and_uid(imap, imap_sandbox):
     again = fetch_one(other, 1, "INTERNALDATE")["INTERNALDATE"]
     expect_equal(items.get("INTERNALDATE"), again, "INTERNALDATE, and again in a second session")
     expect_equal(items["UID"], stored.uid, "UID (as learned when the message was found)")
+
+
+@pytest.mark.rfc(3501, "6.3.11", "SHOULD")
+def test_appended_flags_are_fetched(imap, imap_sandbox):
+    """FETCH FLAGS of a message appended with (\\Flagged \\Answered) shows those flags:
+    "If a flag parenthesized list is specified, the flags SHOULD be set in the resulting
+    message" (RFC 3501 §6.3.11)."""
+    box = _box(imap, imap_sandbox, flags=["\\Flagged", "\\Answered"], date=WHEN)
+    items = fetch_one(box.client, 1, "(FLAGS INTERNALDATE UID)")
+    expect_equal(flag_set(items["FLAGS"]) - {"\\recent"}, flag_set(["\\Flagged", "\\Answered"]),
+                 "FLAGS of the appended message")
 
 
 MACROS = {
