@@ -179,12 +179,16 @@ class CommandParser:
 
     def peek_line(self) -> bytes | None:
         """The next command's first line (with its line end) when it is wholly
-        buffered and nothing of the command is consumed yet; None otherwise (a literal
-        under way, a refused command being skipped, no line end yet). Consumes nothing."""
+        buffered and nothing of the command is consumed yet; ``b""`` when there is
+        nothing to act on (no partial command, no line end buffered, under the line
+        limit); None otherwise (a literal under way, a refused command being skipped,
+        an overlong line). Consumes nothing."""
         if self._mode != _Mode.LINE or self._cmd:
             return None
         nl = self._buf.find(b"\n")
-        return None if nl < 0 or nl >= self.max_line else bytes(self._buf[: nl + 1])
+        if nl < 0:
+            return b"" if len(self._buf) <= self.max_line else None
+        return None if nl >= self.max_line else bytes(self._buf[: nl + 1])
 
     # -- raw lines (AUTHENTICATE responses, IDLE's DONE) -------------------------
     def read_line(self) -> RawLine | RawLineTooLong | None:

@@ -8,7 +8,8 @@ metadata or a ``BODY.PEEK[]``, a NOOP poll. For those the hop to a worker thread
 back (two thread switches and a task switch, ~0.3 ms of a 0.5 ms FETCH round trip) was
 most of the cost, so they run inline when all of this holds:
 
-* the command's whole first line is buffered and no literal follows it;
+* the command's whole first line is buffered and no literal follows it (and with no
+  command pending, nothing is run at all: no hop just to learn that);
 * it is NOOP, CAPABILITY, or (UID) FETCH of at most ``MAX_INLINE_MESSAGES`` numbers
   named without ``*`` or ``$`` (rendering thousands of messages inline would hold
   every other connection for tens of milliseconds);
@@ -22,6 +23,8 @@ most of the cost, so they run inline when all of this holds:
   commit).
 
 Anything else, and anything this module cannot judge, goes to the pool as before.
+The untagged updates after an inline command are judged by the version found here
+(``Selection.checked_version``): what changes meanwhile is reported after the next.
 Reads inline still take the account's index lock for one statement at a time; a
 commit of another thread can hold it for the length of its fsync (a SendStream of a
 large FETCH already reads on the loop the same way).
@@ -74,11 +77,22 @@ def _settled(selection: Selection) -> bool:
     if settled is None:
         return False  # a store that cannot tell: the pool
     version = settled()
-    return version is not None and (selection.read_only or version == selection.version)
+    if version is None or not (selection.read_only or version == selection.version):
+        return False
+    selection.checked_version = version
+    return True
 
 
 def runs_inline(line: bytes | None, selection: Selection | None) -> bool:
-    """``line``: the next command's first line as buffered (None: none complete)."""
+    """``line``: ``CommandParser.peek_line()``, the next command's first line as
+    buffered, ``b""`` when no command is pending (nothing to answer: nothing waits),
+    None when the parser is inside a command (a literal: APPEND's completes it).
+    True for a command also leaves the settled version in ``selection.checked_version``
+    for the refresh after it (the command only reads: the version stays right)."""
+    if selection is not None:
+        selection.checked_version = None
+    if line == b"":
+        return True
     if line is None or not line.endswith(b"\r\n") or line[:-2].endswith(b"}"):
         return False
     words = line[:-2].split(b" ", 2)

@@ -54,6 +54,11 @@ class Selection:
         # Some Known is gone (EXPUNGE not yet sent): kept as a flag so that the
         # per-command refresh of an unchanged folder is O(1), not a walk of N.
         self.pending_gone = False
+        # The folder version inline.py found settled just before the command it lets
+        # run on the event loop; the refresh after that command takes it instead of
+        # asking the index again (one query and a stat of a ~0.2 ms FETCH). One shot:
+        # the next check clears it first.
+        self.checked_version: int | None = None
 
     def _take_recent(self) -> frozenset[int]:
         # RFC 3501 §6.3.2: EXAMINE shows \Recent but never takes it from the session
@@ -113,7 +118,9 @@ class Selection:
     def refresh(self, *, allow_expunge: bool) -> list[bytes]:
         """Untagged response lines (without CRLF) that bring the client up to date."""
         lines: list[bytes] = []
-        version = self.folder.version()
+        version, self.checked_version = self.checked_version, None
+        if version is None:
+            version = self.folder.version()
         if version == self.version and not (allow_expunge and self.pending_gone):
             return lines
         self.version = version
