@@ -94,8 +94,8 @@ def test_copy_of_a_sequence_set_keeps_the_order_and_the_source(imap, imap_sandbo
 @pytest.mark.rfc(3501, "6.4.7", "SHOULD")
 def test_copy_to_a_missing_mailbox_is_no_trycreate(imap, imap_sandbox):
     """If the destination mailbox does not exist, a server SHOULD return an error. It
-    SHOULD NOT automatically create the mailbox ... the server SHOULD prefix the text of
-    the tagged NO response with the "[TRYCREATE]" response code."""
+    SHOULD NOT automatically create the mailbox. (The [TRYCREATE] of that NO is a MUST,
+    checked by copy-to-a-missing-mailbox-says-trycreate.)"""
     source, _ = _pair(imap, imap_sandbox)
     name = missing_folder(imap_sandbox)
     result = source.client.command("COPY", "1", Astring(name))
@@ -103,6 +103,20 @@ def test_copy_to_a_missing_mailbox_is_no_trycreate(imap, imap_sandbox):
     listed = source.client.command("LIST", Quoted(""), Astring(name))
     expect(not listed.data_of("LIST"), "COPY did not create the mailbox",
            expected="no LIST entry", actual=listed)
+
+
+@pytest.mark.rfc(3501, "6.4.7", "MUST")
+def test_copy_to_a_missing_mailbox_says_trycreate(imap, imap_sandbox):
+    """"Unless it is certain that the destination mailbox can not be created, the
+    server MUST send the response code "[TRYCREATE]" as the prefix of the text of the
+    tagged NO response" (the sandbox name can be created by CREATE). A COPY that
+    succeeds instead is the SHOULD of copy-to-a-missing-mailbox-is-no-trycreate."""
+    source, _ = _pair(imap, imap_sandbox)
+    name = missing_folder(imap_sandbox)
+    result = source.client.command("COPY", "1", Astring(name))
+    if result.status != "NO":
+        pytest.skip(f"COPY to the missing mailbox answered {result.status}, not NO")
+    expect_equal(result.code_name, "TRYCREATE", f"the response code of the NO to COPY 1 {name}")
 
 
 @pytest.mark.rfc(3501, "9", "SHOULD")
@@ -116,6 +130,20 @@ def test_copy_of_a_nonexistent_message_is_refused(imap, imap_sandbox):
            actual=result)
     _, selected = _copied(imap, target)
     expect_equal(selected.exists, 0, "messages in the destination")
+
+
+@pytest.mark.rfc(3501, "6.4.7", "MUST")
+def test_failed_copy_leaves_the_destination_as_it_was(imap, imap_sandbox):
+    """"If the COPY command is unsuccessful for any reason, server implementations MUST
+    restore the destination mailbox to its state before the COPY attempt": when COPY
+    1:5 with one message fails, the destination holds no message. (Whether it fails is
+    the SHOULD of copy-of-a-nonexistent-message-is-refused.)"""
+    source, target = _pair(imap, imap_sandbox)
+    result = source.client.command("COPY", "1:5", Astring(target))
+    if result.ok:
+        pytest.skip("COPY 1:5 with one message succeeded: nothing to restore")
+    _, selected = _copied(imap, target)
+    expect_equal(selected.exists, 0, f"messages in the destination after the {result.status}")
 
 
 @pytest.mark.rfc(3501, "6.4.7", "MUST")
