@@ -100,8 +100,8 @@ def test_append_sets_the_internal_date(imap, imap_sandbox, moment):
 @pytest.mark.rfc(3501, "6.3.11", "MUST")
 def test_append_to_a_missing_mailbox_is_no_trycreate(imap, imap_sandbox):
     """If the destination mailbox does not exist, a server MUST return an error, and
-    MUST NOT automatically create the mailbox; it SHOULD prefix the text of the tagged
-    NO response with [TRYCREATE]."""
+    MUST NOT automatically create the mailbox. (Its [TRYCREATE] code: checked by
+    append-to-a-missing-mailbox-says-trycreate.)"""
     client = imap.login()
     name = missing_folder(imap_sandbox)
     result, _ = append_attempt(client, name, "plain")
@@ -111,10 +111,11 @@ def test_append_to_a_missing_mailbox_is_no_trycreate(imap, imap_sandbox):
            expected="no LIST entry", actual=listed)
 
 
-@pytest.mark.rfc(3501, "6.3.11", "SHOULD")
+@pytest.mark.rfc(3501, "6.3.11", "MUST")
 def test_append_to_a_missing_mailbox_says_trycreate(imap, imap_sandbox):
-    """The server SHOULD prefix the text of the tagged NO response with the "[TRYCREATE]"
-    response code (the mailbox can be created by CREATE)."""
+    """"Unless it is certain that the destination mailbox can not be created, the
+    server MUST send the response code "[TRYCREATE]" as the prefix of the text of the
+    tagged NO response" (the sandbox name can be created by CREATE)."""
     client = imap.login()
     result, _ = append_attempt(client, missing_folder(imap_sandbox), "plain")
     expect_equal(result.code_name, "TRYCREATE", "the response code of the NO")
@@ -204,6 +205,24 @@ def test_append_with_an_invalid_date_is_refused(imap, imap_sandbox, bad_date):
     status = box.client.command("STATUS", Astring(box.name), ["MESSAGES"])
     [data] = status.data_of("STATUS")
     expect_equal(data.items.get("MESSAGES"), 0, "messages after the refused APPEND")
+
+
+@pytest.mark.rfc(3501, "6.3.11", "MUST")
+@pytest.mark.parametrize("bad_date", ["01-Foo-2026 10:00:00 +0000", "01-Jan-2026 10:00:00",
+                                      "2026-01-01 10:00:00 +0000", "yesterday"])
+def test_refused_append_appends_nothing(imap, imap_sandbox, bad_date):
+    """"If the append is unsuccessful for any reason, the mailbox MUST be restored to
+    its state before the APPEND attempt; no partial appending is permitted": an APPEND
+    refused for its malformed date-time leaves the mailbox empty. (Whether it is
+    refused is the SHOULD of append-with-an-invalid-date-is-refused.)"""
+    box = new_box(imap, imap_sandbox)
+    raw = load("plain").with_marker("bad-date@mailspec.invalid")
+    result = box.client.command("APPEND", Astring(box.name), Quoted(bad_date), Literal(raw, "sync"))
+    if result.ok:
+        pytest.skip(f"APPEND with date {bad_date!r} was accepted: nothing to restore")
+    status = box.client.command("STATUS", Astring(box.name), ["MESSAGES"])
+    [data] = status.data_of("STATUS")
+    expect_equal(data.items.get("MESSAGES"), 0, f"messages after the {result.status} to APPEND")
 
 
 @pytest.mark.rfc(3501, "6.3.11", "SHOULD")
