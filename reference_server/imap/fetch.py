@@ -27,6 +27,7 @@ Public API::
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -74,12 +75,21 @@ class FetchItem:
             return not self.peek
         return self.name in ("RFC822", "RFC822.TEXT")
 
+    @functools.cached_property
+    def prefix(self) -> bytes:
+        """``response_name()`` and the space after it, computed once per request."""
+        return self.response_name() + b" "
+
     def response_name(self) -> bytes:
         if self.section is None:
             return self.name.encode("ascii")
         kind = self.name[:-2].encode("ascii")
         origin = b"" if self.partial is None else b"<%d>" % self.partial[0]
         return kind + b"[" + self.section.render() + b"]" + origin
+
+
+_UID = FetchItem("UID")
+_FLAGS = FetchItem("FLAGS")
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,25 @@ class FetchRequest:
     @property
     def needs_content(self) -> bool:
         return any(item.name not in _METADATA for item in self.items)
+
+    @functools.cached_property
+    def _plans(self) -> dict[tuple[bool, bool], tuple[FetchItem, ...]]:
+        return {}
+
+    def plan(self, *, uid: bool, add_flags: bool) -> tuple[FetchItem, ...]:
+        """The items rendered, in order: UID first for UID FETCH if not asked for
+        (RFC 3501 §6.4.8), FLAGS last when \\Seen was just set. Once per request, not
+        once per message."""
+        key = (uid, add_flags)
+        found = self._plans.get(key)
+        if found is None:
+            items = list(self.items)
+            if uid and _UID not in items:
+                items.insert(0, _UID)
+            if add_flags and _FLAGS not in items:
+                items.append(_FLAGS)
+            found = self._plans[key] = tuple(items)
+        return found
 
 
 def _parse_item(text: str) -> FetchItem:
@@ -146,11 +175,28 @@ def parse_fetch_items(token: object) -> FetchRequest:
 _SYSTEM_ORDER = ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft", "\\Recent")
 
 
-def render_flags(flags: Iterable[str]) -> bytes:
+# frozenset of flags -> its rendering. A folder's messages share a few flag sets (the
+# store interns them), so FETCH 1:* FLAGS renders each set once, not once per message.
+_RENDERED_FLAGS: dict[frozenset[str], bytes] = {}
+_RENDERED_FLAGS_MAX = 4096
+
+
+def _render_flags(flags: Iterable[str]) -> bytes:
     chosen = set(flags)
     ordered = [f for f in _SYSTEM_ORDER if f in chosen]
     ordered += sorted(chosen.difference(_SYSTEM_ORDER))
     return ("(" + " ".join(ordered) + ")").encode("ascii")
+
+
+def render_flags(flags: Iterable[str]) -> bytes:
+    if not isinstance(flags, frozenset):
+        return _render_flags(flags)
+    rendered = _RENDERED_FLAGS.get(flags)
+    if rendered is None:
+        if len(_RENDERED_FLAGS) >= _RENDERED_FLAGS_MAX:
+            _RENDERED_FLAGS.clear()
+        rendered = _RENDERED_FLAGS[flags] = _render_flags(flags)
+    return rendered
 
 
 def _content(data: bytes | None) -> bytes:
@@ -198,19 +244,15 @@ def _render_item(item: FetchItem, view: MessageView, message: LazyMessage) -> by
         value = b"NIL" if data is None else b"%d" % len(data)
     else:  # parse_fetch_items admits nothing else
         raise AssertionError(name)
-    return item.response_name() + b" " + value
+    return item.prefix + value
 
 
 def render_fetch(
     view: MessageView, request: FetchRequest, *, uid: bool = False, add_flags: bool = False
 ) -> bytes:
-    items = list(request.items)
-    if uid and FetchItem("UID") not in items:
-        items.insert(0, FetchItem("UID"))
-    if add_flags and FetchItem("FLAGS") not in items:
-        items.append(FetchItem("FLAGS"))
     message = LazyMessage(view)
-    return b"(" + b" ".join(_render_item(item, view, message) for item in items) + b")"
+    items = request.plan(uid=uid, add_flags=add_flags)
+    return b"(" + b" ".join([_render_item(item, view, message) for item in items]) + b")"
 
 
 def fetch_response(

@@ -19,6 +19,7 @@ MOVE do nothing at all, RFC 2180 §4.4.1).
 from __future__ import annotations
 
 import bisect
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -299,8 +300,12 @@ class MessageCommands:
             saved_uids=frozenset(self.saved_uids),
         )
         views = [self._view(i + 1, k) for i, k in enumerate(selection.known) if not k.gone]
+        # One snapshot of the index for every message the search reads (storage
+        # folder.py pinned), not one lookup per message; stores without it read as before.
+        pinned = getattr(selection.folder, "pinned", None)
         try:
-            found = search_lib.search(program, views, context)
+            with pinned() if pinned and program.needs_content else contextlib.nullcontext():
+                found = search_lib.search(program, views, context)
         except ArgumentError as exc:
             raise _library_failure(exc) from None
         except FolderError:

@@ -59,6 +59,7 @@ class Selection:
         # asking the index again (one query and a stat of a ~0.2 ms FETCH). One shot:
         # the next check clears it first.
         self.checked_version: int | None = None
+        self._with_recent: dict[frozenset[str], frozenset[str]] = {}
 
     def _take_recent(self) -> frozenset[int]:
         # RFC 3501 §6.3.2: EXAMINE shows \Recent but never takes it from the session
@@ -87,7 +88,14 @@ class Selection:
 
     def flags_with_recent(self, known: Known) -> frozenset[str]:
         if known.uid in self.recent:
-            return known.flags | {"\\Recent"}
+            # One set per distinct flag set (the store interns them), not per message:
+            # a first EXAMINE sees every message \\Recent.
+            found = self._with_recent.get(known.flags)
+            if found is None:
+                if len(self._with_recent) > 4096:
+                    self._with_recent.clear()
+                found = self._with_recent[known.flags] = known.flags | {"\\Recent"}
+            return found
         return known.flags
 
     def flags_response(self) -> list[bytes]:

@@ -10,6 +10,7 @@ after one delivery reads one row, not 100,000.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -71,6 +72,9 @@ class MboxFolder:
         self._lock = threading.Lock()  # the descriptor and the cache
         self._fd = -1
         self._fd_ino = -1
+        # thread id -> (folder row, uid -> message row) while pinned() (one session
+        # calls in from one thread at a time; keyed so that no other thread sees it).
+        self._pins: dict[int, tuple[FolderRow, dict[int, MessageRow]]] = {}
         row = self._row()
         self._uidvalidity = row.uidvalidity
         self._cache = account.message_cache(fid)
@@ -139,25 +143,59 @@ class MboxFolder:
         return self._cache.get(self._account.db, self._fid)
 
     # -- reading ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Reads inside (this thread's) see one snapshot of the index: the folder's row
+        and every message's location, read once. A SEARCH that reads 10,000 messages
+        asked the index 10,000 times (a third of its time). The descriptor must still
+        be on the snapshot's inode; a message not in the snapshot, or a file rewritten
+        and not yet opened, is read as outside (a fresh lookup)."""
+        with self._account.db.read() as conn:
+            row = self._account.db.folder_by_id(conn, self._fid)
+            rows = {m.uid: m for m in self._account.db.messages(conn, self._fid)}
+        if row is None:
+            raise FolderError("mailbox was deleted", code="NONEXISTENT")
+        self._pins[threading.get_ident()] = (row, rows)
+        try:
+            yield
+        finally:
+            self._pins.pop(threading.get_ident(), None)
+
+    def _descriptor(self, row: FolderRow, *, reopen: bool) -> int | None:
+        """A dup of the cached descriptor if it is on the inode ``row`` names (opened
+        first if there is none; with ``reopen``, also when it is on another inode)."""
+        with self._lock:
+            if self._fd < 0 or (reopen and self._fd_ino != row.ino):
+                if self._fd >= 0:
+                    os.close(self._fd)
+                    self._fd = -1
+                try:
+                    self._fd = os.open(self._files.path(row), os.O_RDONLY)
+                except FileNotFoundError:
+                    self._fd = -1
+                else:
+                    self._fd_ino = os.fstat(self._fd).st_ino
+            if self._fd >= 0 and self._fd_ino == row.ino:
+                return os.dup(self._fd)
+        return None
+
     def _locate(self, uid: int) -> tuple[int, MessageRow]:
         """A private descriptor on the file the row describes, and the row."""
+        pin = self._pins.get(threading.get_ident())
+        if pin is not None:
+            pinned_row, rows = pin
+            m = rows.get(uid)
+            if m is not None:
+                fd = self._descriptor(pinned_row, reopen=False)
+                if fd is not None:
+                    return fd, m
         for _ in range(3):
             row, m = self._account.db.folder_and_message(self._fid, uid)
             if row is None or m is None:
                 raise FolderError("no such message", code="NONEXISTENT")
-            with self._lock:
-                if self._fd < 0 or self._fd_ino != row.ino:
-                    if self._fd >= 0:
-                        os.close(self._fd)
-                        self._fd = -1
-                    try:
-                        self._fd = os.open(self._files.path(row), os.O_RDONLY)
-                    except FileNotFoundError:
-                        self._fd = -1
-                    else:
-                        self._fd_ino = os.fstat(self._fd).st_ino
-                if self._fd >= 0 and self._fd_ino == row.ino:
-                    return os.dup(self._fd), m
+            fd = self._descriptor(row, reopen=True)
+            if fd is not None:
+                return fd, m
             # The file was replaced and the index not yet told: wait for the change.
             with self._files.locked(self._fid):
                 pass
