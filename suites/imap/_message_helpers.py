@@ -181,6 +181,21 @@ def fetch_one(
     return next(iter(data.values()))
 
 
+def ensure_flags(client: ImapClient, wanted: dict[int, Sequence[str]]) -> None:
+    """Give messages (by sequence number, in the selected mailbox) exactly these flags
+    (\\Recent aside) where APPEND did not: setting the flags of its flag list is only a
+    SHOULD (RFC 3501 §6.3.11: "the flags SHOULD be set in the resulting message"), so a
+    MUST-level test of another command sets them with STORE FLAGS.SILENT (a MUST of
+    §6.4.6) rather than judge APPEND. Nothing is sent where APPEND set them."""
+    data = fetches(client.command("FETCH", "1:*", "(FLAGS)"))
+    for number, flags in sorted(wanted.items()):
+        have = flag_set(data.get(number, {}).get("FLAGS", ())) - {"\\recent"}
+        if have != flag_set(flags):
+            result = client.command("STORE", str(number), "FLAGS.SILENT", list(flags))
+            if not result.ok:
+                raise SetupError(f"STORE {number} FLAGS.SILENT {list(flags)}: {result}")
+
+
 def uid_map(client: ImapClient) -> dict[str, tuple[int, int]]:
     """marker -> (sequence number, UID) of every message in the selected mailbox that
     carries a marker (read with BODY.PEEK, so no \\Seen is set)."""
