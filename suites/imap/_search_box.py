@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from mailspec.fixtures.imap import search_oracle as so
-from mailspec.fixtures.requirements import SetupError, expect_equal
+from mailspec.fixtures.requirements import expect_equal
 
 from ._message_helpers import (
     Box,
-    fetches,
+    ensure_flags,
     model_of,
     new_box,
     search,
@@ -56,22 +56,10 @@ def build(imap: Any, imap_sandbox: Any) -> tuple[Box, list[so.ModelMessage]]:
     for name, flags, when in LAYOUT:
         box.add(name, flags=flags, date=when)
     box.select()
-    _settle_flags(box)
+    # The model's flags are LAYOUT's; APPEND setting them is only a SHOULD (RFC 3501
+    # §6.3.11), so STORE sets them where it did not: these tests judge SEARCH.
+    ensure_flags(box.client, {n: flags for n, (_, flags, _) in enumerate(LAYOUT, 1)})
     return box, model_of(box, box.client)
-
-
-def _settle_flags(box: Box) -> None:
-    """The model's flags are LAYOUT's. APPEND setting them is only a SHOULD (RFC 3501
-    §6.3.11: "the flags SHOULD be set in the resulting message"), so where APPEND did
-    not, STORE FLAGS (a MUST of §6.4.6) sets them: the MUST-level SEARCH tests judge
-    SEARCH, not APPEND."""
-    fetched = fetches(box.client.command("FETCH", "1:*", "(FLAGS)"))
-    for number, (_, flags, _) in enumerate(LAYOUT, 1):
-        have = {f.lower() for f in fetched.get(number, {}).get("FLAGS", ())} - {"\\recent"}
-        if have != {f.lower() for f in flags}:
-            result = box.client.command("STORE", str(number), "FLAGS.SILENT", flags)
-            if not result.ok:
-                raise SetupError(f"STORE {number} FLAGS.SILENT {flags}: {result}")
 
 
 _UID_REF = re.compile(r"@(\d+)")
