@@ -3,9 +3,9 @@ how the removal is reported (§7.4.1 sequence numbers)."""
 
 import pytest
 from mailspec.fixtures.imap.command_args import Astring
-from mailspec.fixtures.requirements import SetupError, expect, expect_equal
+from mailspec.fixtures.requirements import expect, expect_equal
 
-from ._message_helpers import fetches, flag_set, new_box, select, uid_map
+from ._message_helpers import ensure_flags, new_box, select, uid_map
 
 NAMES = ["plain", "dot-lines", "numbered-lines", "headers-only", "multipart", "long-lines"]
 
@@ -16,22 +16,11 @@ def _box(imap, imap_sandbox, deleted):
     for position, name in enumerate(NAMES, 1):
         box.add(name, flags=["\\Deleted"] if position in deleted else [])
     box.select()
-    _settle_deleted(box, deleted)
+    # APPEND setting the \\Deleted it was given is only a SHOULD (RFC 3501 §6.3.11):
+    # these tests judge EXPUNGE and CLOSE, so STORE sets it where APPEND did not.
+    ensure_flags(box.client, {n: ["\\Deleted"] if n in deleted else []
+                              for n in range(1, len(NAMES) + 1)})
     return box
-
-
-def _settle_deleted(box, deleted):
-    """APPEND setting the \\Deleted it was given is only a SHOULD (RFC 3501 §6.3.11: "the
-    flags SHOULD be set in the resulting message"): where it did not, STORE (a MUST of
-    §6.4.6) sets it, so that these tests judge EXPUNGE and CLOSE, not APPEND."""
-    fetched = fetches(box.client.command("FETCH", "1:*", "(FLAGS)"))
-    for position in range(1, len(NAMES) + 1):
-        has = "\\deleted" in flag_set(fetched.get(position, {}).get("FLAGS", ()))
-        if has != (position in deleted):
-            result = box.client.command("STORE", str(position), "FLAGS.SILENT",
-                                        ["\\Deleted"] if position in deleted else [])
-            if not result.ok:
-                raise SetupError(f"STORE {position} FLAGS.SILENT (setting up \\Deleted): {result}")
 
 
 def _remaining(box, client):
