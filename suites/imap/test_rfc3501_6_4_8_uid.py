@@ -5,10 +5,10 @@ import itertools
 
 import pytest
 from mailspec.fixtures.imap.command_args import Astring
-from mailspec.fixtures.requirements import SetupError, expect, expect_equal
+from mailspec.fixtures.requirements import expect, expect_equal
 
 from ._imap_helpers import expect_malformed, strictness
-from ._message_helpers import fetches, flag_set, new_box, search, select, uid_map
+from ._message_helpers import ensure_flags, fetches, flag_set, new_box, search, select, uid_map
 
 
 def _box(imap, imap_sandbox, count=4, deleted=()):
@@ -16,14 +16,9 @@ def _box(imap, imap_sandbox, count=4, deleted=()):
     for n in range(1, count + 1):
         box.add("plain", flags=["\\Deleted"] if n in deleted else [])
     box.select()
-    # APPEND setting the \\Deleted it was given is only a SHOULD (RFC 3501 §6.3.11: "the
-    # flags SHOULD be set"): where it did not, STORE sets it, so EXPUNGE has its work.
-    fetched = fetches(box.client.command("FETCH", "1:*", "(FLAGS)"))
-    for n in deleted:
-        if "\\deleted" not in flag_set(fetched.get(n, {}).get("FLAGS", ())):
-            result = box.client.command("STORE", str(n), "+FLAGS.SILENT", ["\\Deleted"])
-            if not result.ok:
-                raise SetupError(f"STORE {n} +FLAGS.SILENT (\\Deleted): {result}")
+    # APPEND setting the \\Deleted it was given is only a SHOULD (RFC 3501 §6.3.11):
+    # where it did not, STORE sets it, so EXPUNGE has its work.
+    ensure_flags(box.client, {n: ["\\Deleted"] if n in deleted else [] for n in range(1, count + 1)})
     return box
 
 
