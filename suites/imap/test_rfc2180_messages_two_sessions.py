@@ -5,7 +5,7 @@ FETCH, STORE or SEARCH)."""
 import pytest
 from mailspec.fixtures.requirements import expect, expect_equal
 
-from ._message_helpers import fetches, flag_set, new_box, select
+from ._message_helpers import ensure_flags, fetches, flag_set, new_box, select
 
 
 def _two(imap, imap_sandbox, count=3, deleted=()):
@@ -14,6 +14,9 @@ def _two(imap, imap_sandbox, count=3, deleted=()):
         box.add("plain", flags=["\\Deleted"] if n in deleted else [])
     first = box.client
     box.select()
+    # APPEND setting the \\Deleted it was given is only a SHOULD (RFC 3501 §6.3.11):
+    # where it did not, STORE sets it, so the EXPUNGE these tests watch has its work.
+    ensure_flags(first, {n: ["\\Deleted"] if n in deleted else [] for n in range(1, count + 1)})
     second = imap.login()
     select(second, box.name)
     return box, first, second
