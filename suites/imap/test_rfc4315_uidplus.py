@@ -4,7 +4,7 @@ import pytest
 from mailspec.fixtures.imap.command_args import Astring
 from mailspec.fixtures.requirements import expect, expect_equal
 
-from ._message_helpers import append, new_box, select, uid_map
+from ._message_helpers import append, ensure_flags, new_box, select, uid_map
 
 pytestmark = pytest.mark.imap_capability("UIDPLUS")
 
@@ -54,9 +54,12 @@ def test_copy_answers_copyuid(imap, imap_sandbox):
 def test_uid_expunge_removes_only_the_given_deleted_messages(imap, imap_sandbox):
     """UID EXPUNGE: only messages with \\Deleted AND a UID in the set are removed."""
     box = new_box(imap, imap_sandbox, stem="uidplus")
-    for flags in (["\\Deleted"], ["\\Deleted"], [], ["\\Deleted"]):
+    layout = (["\\Deleted"], ["\\Deleted"], [], ["\\Deleted"])
+    for flags in layout:
         box.add("plain", flags=flags)
     box.select()
+    # APPEND setting the \\Deleted it was given is only a SHOULD (RFC 3501 §6.3.11).
+    ensure_flags(box.client, dict(enumerate(layout, 1)))
     uids = [m.uid for m in box.messages]
     result = box.client.command("UID", "EXPUNGE", f"{uids[1]}:{uids[2]}")
     expect(result.ok, "UID EXPUNGE", expected="OK", actual=result)
