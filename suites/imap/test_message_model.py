@@ -131,7 +131,13 @@ class MessageMachine(RuleBasedStateMachine):
         expect(uid not in self.gone and uid not in self.true and (not self.true or uid > max(self.true)),
                "a new UID, higher than every earlier one", expected=f"> {self.true}", actual=uid)
         self.true.append(uid)
-        self.flags[uid] = set(flags)
+        # APPEND SHOULD set the flags it was given (§6.3.11); like COPY's below, the model
+        # follows what the server set, judged by the single-session APPEND tests.
+        fetched = session.client.command("UID", "FETCH", str(uid), "(FLAGS)")
+        self.absorb(session, fetched, "FETCH")
+        data = fetches(fetched)
+        self.flags[uid] = {f for d in data.values() if d.get("UID") == uid
+                           for f in d.get("FLAGS", ()) if f.lower() != "\\recent"}
         self.raw[uid] = raw
         expect_equal(session.view, self.true, f"session {session.name}'s messages after APPEND")
 
