@@ -68,9 +68,11 @@ def test_status_values_agree_with_status_command(imap, imap_sandbox, item):
     expect_equal(got.get(full), status(client, full, [item])[item], f"{item} of {full}")
 
 
-@pytest.mark.rfc(5819, "2", "SHOULD")
+@pytest.mark.rfc(5819, "2", "MUST")
 def test_status_follows_its_list_response(imap, imap_sandbox):
-    """Each STATUS response comes after the LIST response for the same mailbox."""
+    """Each STATUS response comes after the LIST response for the same mailbox: "the
+    server MUST return an untagged LIST response followed by an untagged STATUS
+    response containing the information requested in the STATUS return option"."""
     client = imap.login()
     area = _tree(imap_sandbox, client)
     result = _list_status(client, area)
