@@ -63,7 +63,8 @@ def test_rename_changes_the_name(imap, imap_sandbox):
 
 @pytest.mark.rfc(3501, "6.3.5", "MUST")
 def test_rename_keeps_the_messages(imap, imap_sandbox):
-    """The renamed mailbox is the same mailbox: its messages and UIDVALIDITY go along."""
+    """The renamed mailbox is the same mailbox: its messages go along (STATUS MESSAGES
+    of the new name counts them)."""
     client = imap.login()
     area = new_area(imap_sandbox, client)
     old, new = area.name("old"), area.name("new")
