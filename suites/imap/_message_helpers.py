@@ -292,10 +292,12 @@ def search_arguments(text: str) -> list[Any]:
 
 
 def model_of(box: Box, client: ImapClient) -> list[Any]:
-    """The oracle's model of the selected sandbox folder, in sequence order: bytes,
-    flags and internal dates from what the test appended, \\Recent from this session's
-    FETCH FLAGS (it is session state the server assigns, §2.3.2)."""
-    result = client.command("FETCH", "1:*", "(UID FLAGS)")
+    """The oracle's model of the selected sandbox folder, in sequence order: bytes and
+    flags from what the test appended (ensure_flags() makes sure of them), \\Recent
+    from this session's FETCH FLAGS (it is session state the server assigns, §2.3.2),
+    and the internal date the server's FETCH INTERNALDATE shows: APPEND setting the
+    date-time it was given is only a SHOULD (§6.3.11), judged by the APPEND tests."""
+    result = client.command("FETCH", "1:*", "(UID FLAGS INTERNALDATE)")
     data = fetches(result)
     by_uid = {m.uid: m for m in box.messages}
     model = []
@@ -305,6 +307,7 @@ def model_of(box: Box, client: ImapClient) -> list[Any]:
         if stored is None:
             raise SetupError(f"message {number} of {box.name} is not one the test appended")
         recent = "\\recent" in flag_set(items.get("FLAGS", ()))
-        when = stored.internal_date or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        when = (items.get("INTERNALDATE") or stored.internal_date
+                or dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
         model.append(ModelMessage(stored.uid or 0, stored.raw, when, set(stored.flags), recent))
     return model

@@ -27,7 +27,15 @@ from mailspec.fixtures.imap import search_oracle as so
 from mailspec.fixtures.imap.hypothesis_profiles import live
 from mailspec.fixtures.requirements import Deviation
 
-from ._message_helpers import Box, date_time, model_of, search, search_arguments, select
+from ._message_helpers import (
+    Box,
+    date_time,
+    ensure_flags,
+    model_of,
+    search,
+    search_arguments,
+    select,
+)
 
 VOCAB = ["zebra", "quartz", "amber", "violet", "kiwi", "tango", "ember", "lotus"]
 KEYWORDS = ["$Alpha", "$Beta"]
@@ -132,6 +140,8 @@ def run_example(client, folder: str, specs, checks) -> None:
         stored.internal_date = spec["internal"]
         sent.append((spec, stored.raw))
     box.select()
+    # APPEND setting the flags it was given is only a SHOULD (RFC 3501 §6.3.11).
+    ensure_flags(client, {n: spec["flags"] for n, spec in enumerate(specs, 1)})
     model = model_of(box, client)
     for program in checks:
         text = program.render()
