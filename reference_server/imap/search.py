@@ -44,6 +44,7 @@ Semantics (RFC 3501 §6.4.4):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -68,7 +69,7 @@ class SearchContext:
 class _Message:
     """One message being searched: the view plus its content, loaded on demand."""
 
-    __slots__ = ("_body", "_header", "context", "lazy", "view")
+    __slots__ = ("_body", "_header", "_plain", "context", "lazy", "view")
 
     def __init__(self, view: MessageView, context: SearchContext) -> None:
         self.view = view
@@ -76,9 +77,26 @@ class _Message:
         self.lazy = LazyMessage(view)
         self._header: str | None = None
         self._body: str | None = None
+        self._plain: bytes | None = None  # the octets lower-cased if plain, b"" if not
 
     def entity(self) -> Entity:
         return self.lazy.entity()
+
+    def lacks(self, needle: str) -> bool:
+        """True when no decoded text of the message can contain ``needle`` (casefolded)
+        because its octets do not: a message whose decoding cannot make text its octets
+        do not spell (``_is_plain``) is searched in its octets, without being parsed
+        (most of a SEARCH TEXT's time). False means "look properly"."""
+        if not _prefilterable(needle):
+            return False
+        if self._plain is None:
+            raw = self.lazy.raw()
+            lowered = raw.lower()
+            self._plain = lowered if _is_plain(raw, lowered) else b""
+        if not self._plain:
+            return False
+        # The text of a plain message is ASCII, and so is its casefold.
+        return not needle.isascii() or needle.encode("ascii") not in self._plain
 
     def header_text(self) -> str:
         """The header as text, twice: decoded ("Name: value" lines) and as written, so
@@ -95,6 +113,36 @@ class _Message:
                 "search-body", lambda: "\n".join(_body_texts(entity)).casefold()
             )
         return self._body
+
+
+# Charsets in which ASCII octets decode to themselves.
+_PLAIN_CHARSET = re.compile(
+    rb'charset[ \t]*=[ \t]*"?(?:us-ascii|ascii|utf-8|iso-8859-[0-9]{1,2}|windows-125[0-8])'
+    rb"(?![a-z0-9_.:+*'-])"
+)
+
+
+def _is_plain(raw: bytes, lowered: bytes) -> bool:
+    """Whether every text the search decodes from this message is a stretch of its
+    octets (up to case, and line ends and the whitespace of unfolding): only ASCII
+    octets, no RFC 2047 encoded word, no base64 or quoted-printable anywhere, and every
+    ``charset`` one in which ASCII decodes to itself (not UTF-7, UTF-16, EBCDIC,
+    ISO-2022, RFC 2231 forms). Conservative: the word "base64" in a text is enough to
+    search that message the long way."""
+    if not raw.isascii() or b"=?" in raw or b"base64" in lowered:
+        return False
+    if b"quoted-printable" in lowered:
+        return False
+    mentions = lowered.count(b"charset")
+    return mentions == 0 or mentions == len(_PLAIN_CHARSET.findall(lowered))
+
+
+def _prefilterable(needle: str) -> bool:
+    """Needles the octets can answer for: not empty, and nothing the decoded texts
+    add between stretches of octets -- whitespace (line ends, the joins between fields
+    and parts, unfolding) or a colon (``Name: value`` is rebuilt from a name written
+    ``Name :``)."""
+    return bool(needle) and ":" not in needle and not any(c.isspace() for c in needle)
 
 
 def _header_text(entity: Entity) -> str:
@@ -203,6 +251,8 @@ class Body(Key):
     cost = 2
 
     def matches(self, message: _Message) -> bool:
+        if message.lacks(self.needle):
+            return False
         return self.needle in message.body_text()
 
 
@@ -212,6 +262,8 @@ class Text(Key):
     cost = 2
 
     def matches(self, message: _Message) -> bool:
+        if message.lacks(self.needle):
+            return False
         return self.needle in message.header_text() or self.needle in message.body_text()
 
 

@@ -12,9 +12,10 @@ storage.  A view has::
 
 and optionally ``parsed() -> Entity`` (parsed_message.Entity): when present, FETCH and
 SEARCH use it instead of parsing ``raw()`` themselves, which is how the protocol core's
-cache (parsed_message.ParsedCache) reaches them.  ``raw()`` and ``parsed()`` are called
-only when an item or search key needs the content, and at most once per message per
-call of the library.
+cache (parsed_message.ParsedCache) reaches them -- unless ``raw()`` was read already in
+that call (SEARCH TEXT/BODY look at the octets first), then those octets are parsed.
+``raw()`` and ``parsed()`` are called only when an item or search key needs the
+content, and at most once per message per call of the library.
 
 ``SimpleMessageView`` is a ready-made view over bytes held in memory (tests; small use).
 """
@@ -67,7 +68,11 @@ class LazyMessage:
     def entity(self) -> Entity:
         if self._entity is None:
             parsed: Callable[[], Entity] | None = getattr(self.view, "parsed", None)
-            if callable(parsed):
+            if self._raw is not None:
+                # Already read (SEARCH looks at the octets first): parse those, so that
+                # raw() is still read at most once (the view's parsed() may read again).
+                self._entity = parse_message(self._raw)
+            elif callable(parsed):
                 self._entity = parsed()
             else:
                 self._entity = parse_message(self.raw())
