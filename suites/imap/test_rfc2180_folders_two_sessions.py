@@ -150,12 +150,16 @@ def test_selected_session_learns_of_an_append(pair):
     )
 
 
-@pytest.mark.rfc(2180, "3", "MAY")
+@pytest.mark.rfc(2180, "3", "MUST")
 def test_delete_of_a_mailbox_selected_elsewhere(imap, pair):
     """DELETE of a mailbox another session has selected: the server may refuse it
     (§3.1), or delete it while the other session keeps access (§3.2) or is disconnected;
     either way a third session no longer finds it, and the selecting session gets an
-    answer (possibly BYE), never silence."""
+    answer (possibly BYE), never silence.
+
+    MUST: every choice RFC 2180 §3 offers passes; what fails is a DELETE answered OK
+    that left the mailbox in place (RFC 3501 §6.3.4: "The DELETE command permanently
+    removes the mailbox with the given name") or a session left without an answer."""
     first, second, area = pair
     name = area.name("busy")
     setup_ok(run(first, "CREATE", Quoted(name)), "CREATE")
@@ -188,10 +192,14 @@ def test_delete_of_a_mailbox_selected_elsewhere(imap, pair):
     )
 
 
-@pytest.mark.rfc(2180, "3", "MAY")
+@pytest.mark.rfc(2180, "3", "MUST")
 def test_rename_of_a_mailbox_selected_elsewhere(imap, pair):
     """RENAME of a mailbox another session has selected: refused, or done; when done, a
-    third session finds only the new name, with the messages."""
+    third session finds only the new name, with the messages.
+
+    MUST: refusing and renaming both pass (RFC 2180 §3); what fails is a RENAME answered
+    OK that did not rename (RFC 3501 §6.3.5: "The RENAME command changes the name of a
+    mailbox")."""
     first, second, area = pair
     old, new = area.name("busy"), area.name("moved")
     setup_ok(run(first, "CREATE", Quoted(old)), "CREATE")
