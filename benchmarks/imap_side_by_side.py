@@ -163,9 +163,8 @@ def folders_figures(target: Target, count: int, rounds: int) -> Figures:
         middle = f"bench/f{count // 2:04d}"
         return {
             "CREATE (ms each)": create_s * 1000 / count,
-            f'LIST "" * ({listing} names, ms)': median_ms(
-                lambda: ok(client.list('""', "*")), rounds
-            ),
+            "LIST names": listing,
+            'LIST "" * (ms)': median_ms(lambda: ok(client.list('""', "*")), rounds),
             "STATUS one folder (ms)": median_ms(
                 lambda: ok(client.status(middle, "(MESSAGES UIDNEXT UNSEEN)")), rounds
             ),
@@ -414,6 +413,7 @@ def started(
 UNJUDGED = frozenset(
     {
         "written into the store (s)",
+        "LIST names",
         "serving process RSS before SELECT (MiB)",
         "serving process RSS after SELECT (MiB)",
     }

@@ -27,7 +27,7 @@ from . import replies as R
 from .response_encoding import SYSTEM_FLAGS, flag_list
 
 
-@dataclass
+@dataclass(slots=True)  # one per message per session: no __dict__ (~100 bytes each)
 class Known:
     """What the client was last told about one message."""
 
