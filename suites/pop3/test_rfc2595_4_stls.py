@@ -27,9 +27,10 @@ def test_stls_negotiates_tls(pop3):
     capa_lines(client)
 
 
-@pytest.mark.rfc(8314, "4.1", "MUST")
+@pytest.mark.rfc(8996, "5", "MUST")
 def test_stls_negotiates_tls12_or_later(pop3):
-    """TLS started with STLS is TLS 1.2 or later."""
+    """TLS started with STLS is TLS 1.2 or later: RFC 8996 (BCP 195; it updates RFC 3501
+    among many) says "TLS 1.0 MUST NOT be used" (§4) and "TLS 1.1 MUST NOT be used" (§5)."""
     client = start_tls(pop3)
     version = client.sock.version()
     expect(

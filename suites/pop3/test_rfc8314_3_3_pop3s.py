@@ -31,9 +31,10 @@ def test_pop3s_greets_over_tls(pop3, pop3s):
     )
 
 
-@pytest.mark.rfc(8314, "4.1", "MUST")
+@pytest.mark.rfc(8996, "5", "MUST")
 def test_pop3s_negotiates_tls12_or_later(pop3, pop3s):
-    """Implicit TLS uses TLS 1.2 or later."""
+    """Implicit TLS uses TLS 1.2 or later: RFC 8996 (BCP 195; it updates RFC 3501
+    among many) says "TLS 1.0 MUST NOT be used" (§4) and "TLS 1.1 MUST NOT be used" (§5)."""
     client = pop3.open(endpoint=pop3s)
     version = client.sock.version()
     expect(
