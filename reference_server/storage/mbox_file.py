@@ -215,15 +215,16 @@ class MboxFiles:
         with self.db.tx() as conn:
             version = _bump(conn, row.id)
             (uid,) = conn.execute("SELECT uidnext FROM folders WHERE id = ?", (row.id,)).fetchone()
+            rows = []
             for offset, length in mboxrd.split_records(data):
                 record = data[offset : offset + length]
                 idate, flags = foreign_message(record)
-                conn.execute(
-                    "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?)",
+                rows.append(
                     (row.id, uid, row.size + offset, length, hashlib.sha1(record).digest(),
-                     mboxrd.record_wire_size(record), idate, flags, version),
+                     mboxrd.record_wire_size(record), idate, flags, version)
                 )  # fmt: skip
                 uid += 1
+            conn.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, 0, ?, 0, ?, ?)", rows)
             conn.execute("UPDATE folders SET uidnext = ? WHERE id = ?", (uid, row.id))
             _stamp(conn, row.id, st)
 
@@ -239,6 +240,7 @@ class MboxFiles:
             version = _bump(conn, row.id, removal=True)
             (uid,) = conn.execute("SELECT uidnext FROM folders WHERE id = ?", (row.id,)).fetchone()
             conn.execute("DELETE FROM messages WHERE folder = ?", (row.id,))
+            rows = []
             for offset, length in mboxrd.split_records(data):
                 record = data[offset : offset + length]
                 sha1 = hashlib.sha1(record).digest()
@@ -250,10 +252,8 @@ class MboxFiles:
                     idate, flags = foreign_message(record)
                     values = (uid, mboxrd.record_wire_size(record), 0, idate, 0, flags, version)
                     uid += 1
-                conn.execute(
-                    "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (row.id, values[0], offset, length, sha1, *values[1:]),
-                )
+                rows.append((row.id, values[0], offset, length, sha1, *values[1:]))
+            conn.executemany("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
             conn.execute("UPDATE folders SET uidnext = ? WHERE id = ?", (uid, row.id))
             _stamp(conn, row.id, st)
 

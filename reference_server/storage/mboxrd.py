@@ -71,7 +71,13 @@ def record_wire_size(record: bytes) -> int:
 def split_records(data: bytes) -> Iterator[tuple[int, int]]:
     """(offset, length) of every record in a whole mbox file."""
     # Bytes before the first "From " line are not a message; a rewrite drops them.
-    starts = [m.start() for m in _SEPARATOR.finditer(data)]
+    # The starts _SEPARATOR describes, found with bytes.find: the regex's look-behind
+    # at every octet cost ~10 s of a 100,000-message file's first indexing.
+    starts = [0] if data.startswith(b"From ") else []
+    at = data.find(b"\n\nFrom ")
+    while at >= 0:
+        starts.append(at + 2)
+        at = data.find(b"\n\nFrom ", at + 2)
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(data)
         yield start, end - start
