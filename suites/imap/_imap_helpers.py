@@ -8,6 +8,7 @@ Everything here is the suite's own reading of the RFC, never a server's code.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -243,3 +244,14 @@ def append(client: Any, mailbox: str, *, flags: Iterable[str] = (), subject: str
         args.append(flag_list)
     args.append(Literal(message_bytes(subject)))
     setup_ok(run(client, "APPEND", *args), f"APPEND to {mailbox}")
+
+
+# Attempts at a UID-reuse check: a server that takes UIDVALIDITY from the clock in
+# seconds (Mailutils) reuses UIDs only when a mailbox goes and comes back within one
+# second, so each attempt starts just after a second begins and a few are made.
+UID_REUSE_ATTEMPTS = 3
+
+
+def at_the_start_of_a_second() -> None:
+    """Wait (under a second) until this machine's clock has just begun a new second."""
+    time.sleep(1.0 - time.time() % 1.0 + 0.01)
