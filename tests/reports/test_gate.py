@@ -69,6 +69,34 @@ def test_fixed_failure_fails_with_strict_baseline(sample):
     result.stdout.fnmatch_lines([f"FIXED   {STAT}*", "--strict-baseline: 1 listed deviation(s) now pass*"])
 
 
+def test_intermittent_entry_that_passes_is_not_stale(sample):
+    baseline = sample.path / "baseline.toml"
+    baseline.write_text(
+        f'version = 1\n\n[deviations."{STAT}"]\nverdict = "server deviates"\n'
+        'intermittent = true\nreason = "only within one second of a DELETE"\n'
+    )
+    result = sample.run("--baseline", str(baseline), "--strict-baseline")
+    result.assert_outcomes(passed=5, skipped=1)
+    assert result.ret == 0
+    assert "FIXED" not in result.stdout.str()
+    # When it does show, it is known; --update-baseline keeps it either way.
+    sample.breaks("stat")
+    assert sample.run("--baseline", str(baseline), "--strict-baseline").ret == 0
+    sample.heals("stat")
+    assert sample.run("--baseline", str(baseline), "--update-baseline").ret == 0
+    entry = tomllib.loads(baseline.read_text())["deviations"][STAT]
+    assert entry["intermittent"] is True
+    assert entry["reason"] == "only within one second of a DELETE"
+
+
+def test_intermittent_must_be_a_boolean(sample):
+    baseline = sample.path / "baseline.toml"
+    baseline.write_text(f'[deviations."{STAT}"]\nintermittent = "sometimes"\n')
+    result = sample.run("--baseline", str(baseline))
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*intermittent must be true or false*"])
+
+
 def test_strict_baseline_keeps_exit_1_for_new_failures(sample):
     baseline = sample.path / "baseline.toml"
     write_baseline(baseline, {PIPE: "lost reply"})
