@@ -65,9 +65,9 @@ def _few(sequence_set: bytes) -> list[tuple[int, int]] | None:
 def _all_seen(ranges: list[tuple[int, int]], selection: Selection) -> bool:
     """Every message these sequence numbers name already has \\Seen as the session
     knows it (its version is the folder's, see _settled): FETCH stores nothing."""
-    known = selection.known
+    told = selection.told
     return all(
-        high <= len(known) and all("\\Seen" in known[n - 1].flags for n in range(low, high + 1))
+        high <= len(told) and all("\\Seen" in told[n - 1].flags for n in range(low, high + 1))
         for low, high in ranges
     )
 

@@ -97,23 +97,26 @@ class MessageCommands:
         except ArgumentError as exc:
             raise _library_failure(exc) from None
         selection = self._sel()
-        known = selection.known
+        entry = selection.entry
         saved = self.saved_uids
         # Only a set with "$" walks the saved result (a walk of N per command otherwise).
         use_saved = sequence_set.saved and bool(saved)
         if uid:
-            uids = [k.uid for k in known]
+            uids = selection.uids()
             largest = uids[-1] if uids else selection.folder.uidnext()
             chosen = sequence_set.select(uids, largest, saved & set(uids) if use_saved else ())
             # UIDs ascend with sequence numbers: each chosen UID's position by bisection.
-            return [(i + 1, known[i]) for i in (bisect.bisect_left(uids, u) for u in chosen)]
-        if sequence_set.out_of_range(len(known)):
+            return [(i + 1, entry(i)) for i in (bisect.bisect_left(uids, u) for u in chosen)]
+        count = len(selection)
+        if sequence_set.out_of_range(count):
             # RFC 3501 §9 seq-number: a number above the mailbox size is a client
             # error, answered BAD.
             raise bad(R.BAD_SEQUENCE_RANGE)
-        saved_seqs = [i + 1 for i, k in enumerate(known) if k.uid in saved] if use_saved else []
-        numbers = sequence_set.seq_numbers(len(known), saved_seqs)
-        return [(n, known[n - 1]) for n in numbers]
+        saved_seqs = (
+            [i + 1 for i, u in enumerate(selection.uids()) if u in saved] if use_saved else []
+        )
+        numbers = sequence_set.seq_numbers(count, saved_seqs)
+        return [(n, entry(n - 1)) for n in numbers]
 
     def _view(self: ImapSession, seq: int, k: Known) -> SessionView:  # type: ignore[misc]
         selection = self._sel()
@@ -211,6 +214,8 @@ class MessageCommands:
                     raise self._folder_failure(exc) from None
                 for flag_uid, flags in changes.items():
                     selection.told_flags(flag_uid, flags)
+                for _, k in live:
+                    k.flags = changes.get(k.uid, k.flags)
                 changed = set(changes)
         shown = targets if not request.needs_content else live
         views = [(self._view(seq, k), k.uid in changed) for seq, k in shown]
@@ -270,6 +275,7 @@ class MessageCommands:
                 raise self._folder_failure(exc) from None
         for seq, k in live:
             selection.told_flags(k.uid, new_flags[k.uid])
+            k.flags = new_flags[k.uid]
             if not silent:
                 # RFC 3501 §6.4.6: the untagged FETCH with the new flags; UID too for
                 # UID STORE (§6.4.8).
@@ -293,13 +299,14 @@ class MessageCommands:
                 self.saved_uids = set()
             raise _library_failure(exc) from None
         selection = self._sel()
-        uids = [k.uid for k in selection.known]
+        uids = selection.uids()
         context = search_lib.SearchContext(
-            count=len(selection.known),
+            count=len(uids),
             largest_uid=uids[-1] if uids else selection.folder.uidnext(),
             saved_uids=frozenset(self.saved_uids),
         )
-        views = [self._view(i + 1, k) for i, k in enumerate(selection.known) if not k.gone]
+        entries = (selection.entry(i) for i in range(len(uids)))
+        views = [self._view(i + 1, k) for i, k in enumerate(entries) if not k.gone]
         # One snapshot of the index for every message the search reads (storage
         # folder.py pinned), not one lookup per message; stores without it read as before.
         pinned = getattr(selection.folder, "pinned", None)

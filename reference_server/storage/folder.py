@@ -379,6 +379,29 @@ class MboxFolder:
                 )
             )
 
+    def claim_recent_range(self) -> tuple[int, int]:
+        """``claim_recent()`` as the UID range it covers, [floor, uidnext): every UID
+        of the folder in it is claimed (UIDs below uidnext exist or were expunged), so
+        the IMAP session keeps two numbers, not a set of every new UID."""
+        self._current()
+        with self._account.db.tx() as conn:
+            floor, uidnext = conn.execute(
+                "SELECT recent_floor, uidnext FROM folders WHERE id = ?", (self._fid,)
+            ).fetchone()
+            if floor >= uidnext:
+                return (uidnext, uidnext)
+            conn.execute("UPDATE folders SET recent_floor = ? WHERE id = ?", (uidnext, self._fid))
+            return (floor, uidnext)
+
+    def recent_range(self) -> tuple[int, int]:
+        """``recent_uids()`` as the UID range [floor, uidnext) it covers (no claim)."""
+        self._current()
+        with self._account.db.read() as conn:
+            floor, uidnext = conn.execute(
+                "SELECT recent_floor, uidnext FROM folders WHERE id = ?", (self._fid,)
+            ).fetchone()
+            return (floor, max(floor, uidnext))
+
     def close(self) -> None:
         with self._lock:
             if self._fd >= 0:
