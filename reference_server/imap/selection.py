@@ -58,11 +58,20 @@ class Recent:
         self.uids: set[int] = set()
 
     def add(self, taken: tuple[int, int] | frozenset[int]) -> None:
-        if isinstance(taken, tuple):
-            if taken[0] < taken[1]:
-                self.ranges.append(taken)
-        else:
+        if not isinstance(taken, tuple):
             self.uids |= taken
+            return
+        if taken[0] >= taken[1]:
+            return
+        # A union, kept as disjoint ranges: EXAMINE peeks again at each refresh and
+        # gets the same floor (overlapping ranges would count a message twice).
+        merged: list[tuple[int, int]] = []
+        for low, high in sorted([*self.ranges, taken]):
+            if merged and low <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+            else:
+                merged.append((low, high))
+        self.ranges = merged
 
     def __contains__(self, uid: int) -> bool:
         # Asked once per message of a FETCH 1:*: a plain loop (a generator costs more
