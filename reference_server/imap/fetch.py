@@ -100,7 +100,7 @@ class FetchRequest:
     def sets_seen(self) -> bool:
         return any(item.sets_seen for item in self.items)
 
-    @property
+    @functools.cached_property
     def needs_content(self) -> bool:
         return any(item.name not in _METADATA for item in self.items)
 
@@ -247,11 +247,25 @@ def _render_item(item: FetchItem, view: MessageView, message: LazyMessage) -> by
     return item.prefix + value
 
 
+def _render_metadata(item: FetchItem, view: MessageView) -> bytes:
+    name = item.name
+    if name == "UID":
+        return b"UID %d" % view.uid
+    if name == "FLAGS":
+        return b"FLAGS " + render_flags(view.flags)
+    if name == "RFC822.SIZE":
+        return b"RFC822.SIZE %d" % view.size
+    return item.prefix + dates.format_date_time(view.internal_date)
+
+
 def render_fetch(
     view: MessageView, request: FetchRequest, *, uid: bool = False, add_flags: bool = False
 ) -> bytes:
-    message = LazyMessage(view)
     items = request.plan(uid=uid, add_flags=add_flags)
+    if not request.needs_content:
+        # FETCH 1:* (FLAGS UID) of a large folder: no content object per message.
+        return b"(" + b" ".join([_render_metadata(item, view) for item in items]) + b")"
+    message = LazyMessage(view)
     return b"(" + b" ".join([_render_item(item, view, message) for item in items]) + b")"
 
 

@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 # (a SendStream) instead of in advance; below it, in advance, so that a message that
 # vanishes meanwhile can still turn the tagged reply into NO.
 EAGER_FETCH_OCTETS = 8 * 1024 * 1024
+# A metadata-only FETCH of more messages than this is streamed, METADATA_BATCH
+# responses (~10-20 KB, under a millisecond of the event loop) per chunk.
+STREAM_METADATA_MESSAGES = 1024
+METADATA_BATCH = 256
 
 
 @dataclass
@@ -67,6 +71,21 @@ class SessionView:
 
     def parsed(self) -> Entity:
         return self.cache.get(self.key, self.raw)
+
+
+class MetadataView:
+    """``views.MessageView`` without content, for a FETCH that asks for none."""
+
+    __slots__ = ("flags", "internal_date", "seq", "size", "uid")
+
+    def __init__(
+        self, seq: int, uid: int, flags: frozenset[str], internal_date: datetime, size: int
+    ) -> None:
+        self.seq, self.uid, self.flags = seq, uid, flags
+        self.internal_date, self.size = internal_date, size
+
+    def raw(self) -> bytes:  # never asked: the request needs no content
+        raise AssertionError("a metadata FETCH read a message")
 
 
 def _library_failure(exc: ArgumentError) -> Failure:
@@ -90,6 +109,11 @@ class MessageCommands:
 
     def _targets(self: ImapSession, token: Token, *, uid: bool) -> list[tuple[int, Known]]:  # type: ignore[misc]
         """(sequence number, message) for a sequence set or UID set, ascending."""
+        entry = self._sel().entry
+        return [(i + 1, entry(i)) for i in self._indexes(token, uid=uid)]
+
+    def _indexes(self: ImapSession, token: Token, *, uid: bool) -> list[int]:  # type: ignore[misc]
+        """0-based positions (sequence number - 1) for a sequence set or UID set."""
         if not isinstance(token, Atom):
             raise bad(R.BAD_SEQUENCE_SET)
         try:
@@ -97,7 +121,6 @@ class MessageCommands:
         except ArgumentError as exc:
             raise _library_failure(exc) from None
         selection = self._sel()
-        entry = selection.entry
         saved = self.saved_uids
         # Only a set with "$" walks the saved result (a walk of N per command otherwise).
         use_saved = sequence_set.saved and bool(saved)
@@ -106,7 +129,7 @@ class MessageCommands:
             largest = uids[-1] if uids else selection.folder.uidnext()
             chosen = sequence_set.select(uids, largest, saved & set(uids) if use_saved else ())
             # UIDs ascend with sequence numbers: each chosen UID's position by bisection.
-            return [(i + 1, entry(i)) for i in (bisect.bisect_left(uids, u) for u in chosen)]
+            return [bisect.bisect_left(uids, u) for u in chosen]
         count = len(selection)
         if sequence_set.out_of_range(count):
             # RFC 3501 §9 seq-number: a number above the mailbox size is a client
@@ -116,7 +139,7 @@ class MessageCommands:
             [i + 1 for i, u in enumerate(selection.uids()) if u in saved] if use_saved else []
         )
         numbers = sequence_set.seq_numbers(count, saved_seqs)
-        return [(n, entry(n - 1)) for n in numbers]
+        return [n - 1 for n in numbers]
 
     def _view(self: ImapSession, seq: int, k: Known) -> SessionView:  # type: ignore[misc]
         selection = self._sel()
@@ -199,6 +222,8 @@ class MessageCommands:
         if any(item.name.startswith("BINARY") for item in request.items):
             # RFC 3516 BINARY is not announced, so its items are not part of the syntax.
             raise bad(R.BAD_FETCH_BINARY)
+        if not request.needs_content:
+            return self._fetch_metadata(request, self._indexes(args[0], uid=uid), uid=uid)
         targets = self._targets(args[0], uid=uid)
         selection = self._sel()
         live = [(seq, k) for seq, k in targets if not k.gone]
@@ -232,6 +257,34 @@ class MessageCommands:
                 except FolderError:
                     ghosts = True  # expunged since this command began
         if ghosts:
+            raise no(R.NO_EXPUNGEISSUED, "EXPUNGEISSUED")
+        return Done()
+
+    def _fetch_metadata(  # type: ignore[misc]
+        self: ImapSession, request: fetch_lib.FetchRequest, indexes: list[int], *, uid: bool
+    ) -> Done:
+        """FETCH of FLAGS / UID / INTERNALDATE / RFC822.SIZE only (``FETCH 1:* (FLAGS
+        UID)`` of a whole folder): from what the client was told, no content, no \\Seen
+        to set; a ghost shows its last known flags (RFC 2180 §4.1.2), then NO."""
+        selection = self._sel()
+        told, gone, flags_of = selection.told, selection.gone, selection.flags_of
+        # A snapshot of what is shown, taken now (a later refresh may change ``told``).
+        views = []
+        for i in indexes:
+            m = told[i]
+            views.append(
+                MetadataView(i + 1, m.uid, flags_of(m.uid, m.flags), m.internal_date, m.size)
+            )
+        if len(views) > STREAM_METADATA_MESSAGES:
+            # Written while it is rendered, a batch at a time: the client reads (and
+            # parses) the first lines while the rest are made, instead of waiting for
+            # all 10,000 of a FETCH 1:* first.
+            self.stream(SendStream(_render_metadata_batches(views, request, uid)))
+        else:
+            respond, out = fetch_lib.fetch_response, self._out
+            for view in views:
+                out.append(respond(view, request, uid=uid))
+        if gone and any(v.uid in gone for v in views):
             raise no(R.NO_EXPUNGEISSUED, "EXPUNGEISSUED")
         return Done()
 
@@ -426,6 +479,16 @@ def _render_lazily(
             yield fetch_lib.fetch_response(view, request, uid=uid, add_flags=add_flags)
         except FolderError:
             continue  # expunged while the reply was being written: nothing to send
+
+
+def _render_metadata_batches(
+    views: list[MetadataView], request: fetch_lib.FetchRequest, uid: bool
+) -> Iterator[bytes]:
+    respond = fetch_lib.fetch_response
+    for start in range(0, len(views), METADATA_BATCH):
+        yield b"".join(
+            [respond(v, request, uid=uid) for v in views[start : start + METADATA_BATCH]]
+        )
 
 
 def _asks_to_save(args: list[Token]) -> bool:
