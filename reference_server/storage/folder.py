@@ -351,31 +351,21 @@ class MboxFolder:
         return pairs
 
     def claim_recent(self) -> frozenset[int]:
-        self._current()
-        with self._account.db.tx() as conn:
-            floor, uidnext = conn.execute(
-                "SELECT recent_floor, uidnext FROM folders WHERE id = ?", (self._fid,)
-            ).fetchone()
-            if floor >= uidnext:
-                return frozenset()
-            conn.execute("UPDATE folders SET recent_floor = ? WHERE id = ?", (uidnext, self._fid))
-            return frozenset(
-                uid
-                for (uid,) in conn.execute(
-                    "SELECT uid FROM messages WHERE folder = ? AND uid >= ?", (self._fid, floor)
-                )
-            )
+        return self._uids_in(*self.claim_recent_range())
 
     def recent_uids(self) -> frozenset[int]:
-        self._current()
+        return self._uids_in(*self.recent_range())
+
+    def _uids_in(self, low: int, high: int) -> frozenset[int]:
+        """The folder's UIDs in [low, high) (messages appended since are above it)."""
+        if low >= high:
+            return frozenset()
         with self._account.db.read() as conn:
-            (floor,) = conn.execute(
-                "SELECT recent_floor FROM folders WHERE id = ?", (self._fid,)
-            ).fetchone()
             return frozenset(
                 uid
                 for (uid,) in conn.execute(
-                    "SELECT uid FROM messages WHERE folder = ? AND uid >= ?", (self._fid, floor)
+                    "SELECT uid FROM messages WHERE folder = ? AND uid >= ? AND uid < ?",
+                    (self._fid, low, high),
                 )
             )
 
