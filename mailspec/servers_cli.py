@@ -277,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_parser = commands.add_parser(
         "install", help="download and unpack a server into the mailspec cache"
     )
-    install_parser.add_argument("name", choices=sorted(PACKAGES))
+    install_parser.add_argument("names", nargs="+", metavar="name", choices=sorted(PACKAGES))
     install_parser.add_argument("--force", action="store_true", help="unpack again")
     commands.add_parser("status", help="which servers the providers can start")
     run_parser = commands.add_parser(
@@ -313,7 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     try:
         if args.command == "install":
-            install(args.name, force=args.force)
+            for name in dict.fromkeys(args.names):  # the README installs both in one go
+                install(name, force=args.force)
         elif args.command == "run":
             run_server(
                 args.name,

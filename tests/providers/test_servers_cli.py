@@ -72,6 +72,15 @@ def test_install_is_idempotent(monkeypatch: Any, tmp_path: Path, capsys: Any) ->
     assert "already unpacked" in capsys.readouterr().out
 
 
+def test_install_takes_several_servers(monkeypatch: Any, tmp_path: Path, capsys: Any) -> None:
+    # The README's `mailspec servers install cyrus courier`.
+    monkeypatch.setenv("MAILSPEC_CACHE", str(tmp_path))
+    installed: list[str] = []
+    monkeypatch.setattr(servers_cli, "install", lambda name, force: installed.append(name))
+    assert servers_cli.main(["install", "cyrus", "courier", "cyrus"]) == 0
+    assert installed == ["cyrus", "courier"]
+
+
 def test_run_serves_until_interrupted_then_stops_the_server() -> None:
     """`mailspec servers run reference` prints a usable target; SIGINT stops it cleanly."""
     import poplib
